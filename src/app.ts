@@ -1,0 +1,113 @@
+import { Elysia, t } from "elysia";
+import packageJson from "../package.json" with { type: "json" };
+import type { Config } from "./config";
+import { ApiError, errorDocument, notFound } from "./errors";
+import { docsRoutes } from "./features/docs";
+import { type FactorialDigits, factorialRoutes } from "./features/factorial";
+import { timeRoutes } from "./features/time";
+import { tocosRoutes } from "./features/tocos";
+import type { Logger } from "./observability/logger";
+import { requestIdFrom } from "./observability/logger";
+import type { UserStore } from "./store/store";
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  users: UserStore;
+  factorial: FactorialDigits;
+  now?: () => number;
+}
+
+const JSON_TYPE = "application/json";
+
+/** Per-request bookkeeping, kept on Elysia's context object. */
+interface Timing {
+  startedAt: number;
+  requestId: string;
+}
+const TIMING = Symbol("timing");
+type WithTiming = { [TIMING]?: Timing };
+
+function errorResponse(error: ApiError, requestId: string | undefined): Response {
+  const headers: Record<string, string> = { "content-type": JSON_TYPE, ...error.headers };
+  if (requestId) headers["x-request-id"] = requestId;
+  return new Response(JSON.stringify(error.toDocument()), { status: error.status, headers });
+}
+
+/** Maps every error, ours or the framework's, to the one error format. */
+function toApiError(code: string | number, error: unknown, path: string): ApiError {
+  if (error instanceof ApiError) return error;
+  switch (code) {
+    case "NOT_FOUND":
+      return notFound(path);
+    case "PARSE":
+      return new ApiError(400, "malformed_body", "The request body could not be parsed");
+    case "VALIDATION": {
+      const v = error as { type?: string; valueError?: { path?: string; message?: string } };
+      const where = v.valueError?.path || "";
+      const message = v.valueError?.message ?? "is invalid";
+      if (v.type === "body") {
+        return new ApiError(422, "invalid_attribute", `\`${where || "/"}\` ${message}`, {
+          pointer: where,
+        });
+      }
+      const name = where.replace(/^\//, "").split("/")[0] ?? "";
+      const kind = v.type === "params" ? "Path parameter" : "Query parameter";
+      return new ApiError(400, "invalid_parameter", `${kind} \`${name}\` ${message}`, {
+        parameter: name,
+      });
+    }
+  }
+  return new ApiError(500, "internal_error", "The server failed to handle this request");
+}
+
+function responseStatus(value: unknown, status: unknown): number {
+  if (value instanceof Response) return value.status;
+  return typeof status === "number" ? status : 200;
+}
+
+export function createApp(deps: AppDeps) {
+  const { config, logger } = deps;
+
+  return new Elysia({ name: "app" })
+    .onRequest((ctx) => {
+      const requestId = requestIdFrom(ctx.request.headers);
+      (ctx as WithTiming)[TIMING] = { startedAt: performance.now(), requestId };
+      ctx.set.headers["x-request-id"] = requestId;
+    })
+    .onError(({ code, error, request, path, set, ...ctx }) => {
+      const apiError = toApiError(code, error, path);
+      set.status = apiError.status;
+      if (apiError.status >= 500 && !(error instanceof ApiError)) {
+        logger.error("unhandled error", {
+          path,
+          method: request.method,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          stack: error instanceof Error ? error.stack : undefined,
+        });
+      }
+      return errorResponse(apiError, (ctx as WithTiming)[TIMING]?.requestId);
+    })
+    .onAfterResponse((ctx) => {
+      const timing = (ctx as WithTiming)[TIMING];
+      if (!timing || !logger.enabled("info")) return;
+      const status = responseStatus(ctx.responseValue, ctx.set.status);
+      logger.info("request", {
+        method: ctx.request.method,
+        route: ctx.route || "/{unmatched}",
+        status,
+        durationMs: Math.round((performance.now() - timing.startedAt) * 1000) / 1000,
+        requestId: timing.requestId,
+      });
+    })
+    .use(docsRoutes(packageJson.version))
+    .get("/healthz", () => ({ status: "ok" as const }), {
+      response: { 200: t.Object({ status: t.Literal("ok") }) },
+      detail: { tags: ["operations"], summary: "Readiness check" },
+    })
+    .use(timeRoutes(deps.now))
+    .use(tocosRoutes(deps.users))
+    .use(factorialRoutes(deps.factorial, config.factorialMax));
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,114 @@
+/**
+ * The one typed configuration, read from the environment once at start-up.
+ * An invalid value stops the process with a message that names the variable.
+ */
+
+export const SERVICE_NAME = "tocos-service";
+
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  logLevel: LogLevel;
+  factorialMax: number;
+  sqlitePath: string;
+  dynamodbTable: string | undefined;
+  dynamodbEndpoint: string | undefined;
+  dynamodbMaxAttempts: number;
+  dynamodbTimeoutMs: number;
+  apiToken: string | undefined;
+  echoMaxEndpoints: number;
+  smartUpstreamUrl: string;
+  smartHedgeDelayMs: number;
+  smartHedgeCount: number;
+  smartAttemptTimeoutMs: number;
+  smartMaxTimeoutMs: number;
+  metricsEmf: boolean;
+  metricsNamespace: string;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = raw.toLowerCase() as T;
+  if (!values.includes(value)) {
+    throw new ConfigError(`${name} must be one of ${values.join(", ")}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "" || raw === "0" || raw === "false") return false;
+  if (raw === "1" || raw === "true") return true;
+  throw new ConfigError(`${name} must be 1/true or 0/false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
+    return parsed.href;
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === "" ? undefined : raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dynamodbEndpoint = optional(env, "DYNAMODB_ENDPOINT");
+  if (dynamodbEndpoint !== undefined) url(env, "DYNAMODB_ENDPOINT", dynamodbEndpoint);
+  const smartHedgeDelayMs = integer(env, "SMART_HEDGE_DELAY_MS", 300, 0, 600_000);
+  return {
+    port: integer(env, "PORT", 8080, 0, 65_535),
+    logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    factorialMax: integer(env, "FACTORIAL_MAX", 100_000, 0, 1_000_000),
+    sqlitePath: optional(env, "SQLITE_PATH") ?? "data/echo.sqlite",
+    dynamodbTable: optional(env, "DYNAMODB_TABLE"),
+    dynamodbEndpoint,
+    dynamodbMaxAttempts: integer(env, "DYNAMODB_MAX_ATTEMPTS", 3, 1, 10),
+    dynamodbTimeoutMs: integer(env, "DYNAMODB_TIMEOUT_MS", 2_000, 1, 60_000),
+    apiToken: optional(env, "API_TOKEN"),
+    echoMaxEndpoints: integer(env, "ECHO_MAX_ENDPOINTS", 10_000, 1, 10_000_000),
+    smartUpstreamUrl: url(
+      env,
+      "SMART_UPSTREAM_URL",
+      "https://exponea-engineering-assignment.appspot.com/api/work",
+    ),
+    smartHedgeDelayMs,
+    smartHedgeCount: integer(env, "SMART_HEDGE_COUNT", 2, 0, 2),
+    smartAttemptTimeoutMs: integer(env, "SMART_ATTEMPT_TIMEOUT_MS", 10_000, 1, 600_000),
+    smartMaxTimeoutMs: integer(env, "SMART_MAX_TIMEOUT_MS", 60_000, 1, 600_000),
+    metricsEmf: flag(env, "METRICS_EMF") || optional(env, "AWS_LAMBDA_FUNCTION_NAME") !== undefined,
+    metricsNamespace: optional(env, "METRICS_NAMESPACE") ?? SERVICE_NAME,
+    shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 5_000, 0, 60_000),
+  };
+}
+
+/** Defaults, for tests and tools that build the app without an environment. */
+export const defaultConfig = (overrides: Partial<Config> = {}): Config => ({
+  ...loadConfig({}),
+  ...overrides,
+});

@@ -1,0 +1,71 @@
+/**
+ * The one error format: `{"errors":[{"code","detail","status","source"?}]}`,
+ * after JSON:API. Logic modules throw `ApiError`; the app turns every error,
+ * its own or the framework's, into this shape.
+ */
+
+export interface ErrorSource {
+  parameter?: string;
+  pointer?: string;
+  header?: string;
+}
+
+export interface ErrorObject {
+  status: string;
+  code: string;
+  detail: string;
+  source?: ErrorSource;
+}
+
+export interface ErrorDocument {
+  errors: ErrorObject[];
+}
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly source?: ErrorSource,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+  }
+
+  toDocument(): ErrorDocument {
+    return errorDocument(this.status, this.code, this.detail, this.source);
+  }
+}
+
+export function errorDocument(
+  status: number,
+  code: string,
+  detail: string,
+  source?: ErrorSource,
+): ErrorDocument {
+  const error: ErrorObject = { status: String(status), code, detail };
+  if (source) error.source = source;
+  return { errors: [error] };
+}
+
+export const notFound = (path: string) =>
+  new ApiError(404, "not_found", `Requested page \`${path}\` does not exist`);
+
+export const badParameter = (parameter: string, detail: string) =>
+  new ApiError(400, "invalid_parameter", detail, { parameter });
+
+export const unprocessable = (pointer: string, detail: string) =>
+  new ApiError(422, "invalid_attribute", detail, { pointer });
+
+/**
+ * A backing store that cannot serve right now (disk full, read-only, locked,
+ * endpoint down, throttled). Store backends translate their own failures into this.
+ */
+export class StoreUnavailableError extends ApiError {
+  override name = "StoreUnavailableError";
+  constructor(detail: string, cause?: unknown) {
+    super(503, "store_unavailable", detail, undefined, { "retry-after": "1" });
+    if (cause !== undefined) this.cause = cause;
+  }
+}

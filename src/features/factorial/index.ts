@@ -1,0 +1,57 @@
+import { Type } from "@sinclair/typebox";
+import { Elysia, t } from "elysia";
+import { ErrorResponse } from "../docs/schemas";
+import { parseFactorialNumber, prefersPlainText } from "./query";
+
+export type FactorialDigits = (n: number) => string | Promise<string>;
+
+export const FactorialResponse = t.Object({
+  number: Type.Integer({ minimum: 0 }),
+  factorial: t.String({ description: "Exact decimal digits of number!", pattern: "^[0-9]+$" }),
+});
+
+const IMMUTABLE = "public, max-age=31536000, immutable";
+
+export const factorialRoutes = (digits: FactorialDigits, max: number) =>
+  new Elysia({ name: "factorial" }).get(
+    "/api/v1/factorial",
+    async ({ query, request, set }) => {
+      const n = parseFactorialNumber(query.number, max);
+      const plain = prefersPlainText(request.headers.get("accept"));
+      const etag = `"factorial-${n}-${plain ? "text" : "json"}"`;
+      set.headers["cache-control"] = IMMUTABLE;
+      set.headers.etag = etag;
+      set.headers.vary = "Accept";
+      if (request.headers.get("if-none-match") === etag) {
+        set.status = 304;
+        return "";
+      }
+      const value = await digits(n);
+      if (plain) {
+        set.headers["content-type"] = "text/plain; charset=utf-8";
+        return value;
+      }
+      return { number: n, factorial: value };
+    },
+    {
+      query: t.Object({
+        number: t.Optional(
+          t.Union([t.String(), t.Array(t.String())], {
+            description: `An integer from 0 to FACTORIAL_MAX (default 100000), as plain digits`,
+            examples: ["20"],
+          }),
+        ),
+      }),
+      response: {
+        200: t.Union([FactorialResponse, t.String({ description: "text/plain: the digits" })]),
+        304: t.String({ description: "Not modified (If-None-Match matched the ETag)" }),
+        400: ErrorResponse,
+      },
+      detail: {
+        tags: ["factorial"],
+        summary: "Exact n!, as a decimal string",
+        description:
+          "Returns `{number, factorial}`; with `Accept: text/plain`, only the digits. Results never change, so they carry an ETag and a year-long immutable Cache-Control.",
+      },
+    },
+  );
