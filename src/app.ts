@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import packageJson from "../package.json" with { type: "json" };
 import type { Config } from "./config";
-import { ApiError, errorDocument, notFound } from "./errors";
+import { ApiError, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
 import { timeRoutes } from "./features/time";

@@ -18,7 +18,9 @@ function readConfig() {
     return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${JSON.stringify({ level: "error", msg: "invalid configuration", detail: error.message })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: "error", msg: "invalid configuration", detail: error.message })}\n`,
+    );
     process.exit(1);
   }
 }

@@ -62,7 +62,9 @@ export function createLogger(level: LogLevel, sink: LogSink = stdoutSink): Logge
 }
 
 /** Request ids: the Lambda Web Adapter's when it forwards one, otherwise a cheap unique one. */
-const bootId = Math.floor(Math.random() * 36 ** 6).toString(36).padStart(6, "0");
+const bootId = Math.floor(Math.random() * 36 ** 6)
+  .toString(36)
+  .padStart(6, "0");
 let sequence = 0;
 
 export function requestIdFrom(headers: Headers): string {

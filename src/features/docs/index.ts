@@ -1,8 +1,8 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 // Embedded in the compiled binary, so the docs page needs no CDN and no internet.
 import swaggerBundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
-import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import { SERVICE_NAME } from "../../config";
 import { notFound } from "../../errors";
 
@@ -30,7 +30,7 @@ export const docsRoutes = (version: string) =>
             title: SERVICE_NAME,
             version,
             description:
-              "Epoch time, tocos, exact factorials, a hedged upstream proxy, and Echo mock endpoints. Every error uses one format: `{\"errors\":[{\"status\",\"code\",\"detail\",\"source\"?}]}`.",
+              'Epoch time, tocos, exact factorials, a hedged upstream proxy, and Echo mock endpoints. Every error uses one format: `{"errors":[{"status","code","detail","source"?}]}`.',
           },
           tags: [
             { name: "time", description: "The epoch time" },

@@ -5,7 +5,8 @@ import { badParameter } from "../../errors";
  * negatives, fractions, exponents, signs and whitespace are all refused.
  */
 export function parseFactorialNumber(raw: string | string[] | undefined, max: number): number {
-  if (Array.isArray(raw)) throw badParameter("number", "Query parameter `number` must be given once");
+  if (Array.isArray(raw))
+    throw badParameter("number", "Query parameter `number` must be given once");
   if (raw === undefined || raw === "") {
     throw badParameter("number", "Query parameter `number` is required");
   }

@@ -1,0 +1,62 @@
+# Every target bootstraps the pinned Bun from npm, so a machine needs only Node and npm.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BUN_VERSION := $(shell node -p "require('./package.json').devDependencies.bun")
+BUN := .tools/node_modules/.bin/bun
+STAGE ?= dev
+BUILD_FLAGS := --compile --minify-whitespace --minify-syntax --bytecode
+ENTRY := src/main.ts
+
+$(BUN):
+	@command -v npm >/dev/null || { echo "npm is required (install Node.js 20+)"; exit 1; }
+	npm install --prefix .tools --no-save --no-package-lock --no-audit --no-fund bun@$(BUN_VERSION)
+	@touch $(BUN)
+
+node_modules/.installed: $(BUN) package.json bun.lock
+	$(BUN) install --frozen-lockfile
+	@touch $@
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "} {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: install
+install: node_modules/.installed ## Install the pinned Bun and the locked dependencies
+
+.PHONY: dev
+dev: install ## Run the service from source on :8080 (SQLite store in data/)
+	$(BUN) --watch $(ENTRY)
+
+.PHONY: test
+test: install ## Run the unit, HTTP and contract tests
+	$(BUN) test
+
+.PHONY: e2e
+e2e: install dist/server ## End-to-end: the compiled binary, and the docs page in Debian's Chromium
+	SERVER_BIN=dist/server $(BUN) test $(wildcard ./tests/e2e/*.e2e.ts)
+
+dist/server: install $(shell find src -type f) package.json bun.lock
+	$(BUN) build $(BUILD_FLAGS) $(ENTRY) --outfile dist/server
+
+.PHONY: lint
+lint: install ## Biome lint and format check, then type-check
+	$(BUN) x biome check .
+	$(BUN) x tsc --noEmit -p .
+
+.PHONY: format
+format: install ## Apply Biome's formatting and safe fixes
+	$(BUN) x biome check --write .
+
+.PHONY: compile
+compile: install ## Build dist/server for this machine, and for linux arm64 and x64
+	$(BUN) build $(BUILD_FLAGS) $(ENTRY) --outfile dist/server
+	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-arm64 $(ENTRY) --outfile dist/server-linux-arm64
+	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-x64 $(ENTRY) --outfile dist/server-linux-x64
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf dist
+
+-include mk/*.mk
