@@ -6,7 +6,7 @@ SHELL := bash
 BUN_VERSION := $(shell node -p "require('./package.json').devDependencies.bun")
 BUN := .tools/node_modules/.bin/bun
 STAGE ?= dev
-BUILD_FLAGS := --compile --minify-whitespace --minify-syntax --bytecode
+BUILD_FLAGS := --compile --minify-whitespace --minify-syntax --bytecode --format=esm
 ENTRY := src/main.ts
 
 $(BUN):
@@ -44,6 +44,7 @@ dist/server: install $(shell find src -type f) package.json bun.lock
 lint: install ## Biome lint and format check, then type-check
 	$(BUN) x biome check .
 	$(BUN) x tsc --noEmit -p .
+	for workflow in .github/workflows/*.yml; do node_modules/.bin/action-validator "$$workflow"; done
 
 .PHONY: format
 format: install ## Apply Biome's formatting and safe fixes
@@ -59,4 +60,4 @@ compile: install ## Build dist/server for this machine, and for linux arm64 and 
 clean: ## Remove build output
 	rm -rf dist
 
--include mk/*.mk
+include mk/deploy.mk

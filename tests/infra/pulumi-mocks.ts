@@ -1,0 +1,100 @@
+import { Output, Resource, runtime } from "@pulumi/pulumi";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-central-1";
+/** The digest the mocked build reports; a function pointing at it points at the pushed image. */
+export const PUSHED_DIGEST = `sha256:${"ab".repeat(32)}`;
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+/** Provider-computed attributes the mocked engine adds to a resource's echoed inputs. */
+function computed(type: string, name: string, inputs: Record<string, unknown>) {
+  const physical = typeof inputs.name === "string" ? inputs.name : `${name}-mock`;
+  const arn = `arn:aws:mock:${REGION}:${ACCOUNT}:${type}/${physical}`;
+  switch (type) {
+    case "aws:ecr/repository:Repository":
+      return {
+        arn,
+        registryId: ACCOUNT,
+        repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${physical}`,
+      };
+    case "docker-build:index:Image":
+      return { digest: PUSHED_DIGEST, ref: `${(inputs.tags as string[])[0]}@${PUSHED_DIGEST}` };
+    case "aws:lambda/function:Function":
+      return {
+        arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical}`,
+        invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/functions/${physical}/invocations`,
+      };
+    case "aws:apigatewayv2/api:Api":
+      return {
+        apiEndpoint: `https://${name.toLowerCase()}.execute-api.${REGION}.amazonaws.com`,
+        executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${name.toLowerCase()}`,
+      };
+    default:
+      return { arn };
+  }
+}
+
+/** Installs Pulumi's own mocks for one stack and records every resource registered. */
+export async function mockStack(stack: string): Promise<RecordedResource[]> {
+  const recorded: RecordedResource[] = [];
+  // Lets registrations still in flight reach the stack that made them before the next one starts.
+  await runtime.disconnect();
+  await runtime.setMocks(
+    {
+      newResource({ type, name, inputs }) {
+        recorded.push({ type, name, inputs });
+        return { id: `${name}-id`, state: { ...inputs, ...computed(type, name, inputs) } };
+      },
+      call({ token }) {
+        if (token === "aws:index/getRegion:getRegion") {
+          return { region: REGION, name: REGION, id: REGION };
+        }
+        if (token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
+          return {
+            userName: "AWS",
+            password: "mock-registry-password",
+            proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
+          };
+        }
+        throw new Error(`unexpected provider call ${token}`);
+      },
+    },
+    "tocos-service",
+    stack,
+    false,
+  );
+  return recorded;
+}
+
+/** The value an Output settles on under the mocks. */
+export function outputValue<T>(output: Output<T>): Promise<T> {
+  return new Promise((resolve) => {
+    output.apply((value) => {
+      resolve(value);
+      return value;
+    });
+  });
+}
+
+/** Waits until every resource in a (nested) object has finished registering with the mocks. */
+export async function settle(tree: unknown): Promise<void> {
+  const pending: Promise<unknown>[] = [];
+  const seen = new Set<unknown>();
+  const walk = (node: unknown) => {
+    if (node === null || typeof node !== "object" || seen.has(node)) return;
+    seen.add(node);
+    if (Resource.isInstance(node)) {
+      pending.push(outputValue(node.urn));
+      return;
+    }
+    if (Output.isInstance(node)) return;
+    for (const child of Object.values(node)) walk(child);
+  };
+  walk(tree);
+  await Promise.all(pending);
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { fileURLToPath } from "node:url";
+import { type Output, secret } from "@pulumi/pulumi";
+import packageJson from "../../package.json" with { type: "json" };
+import { mockStack, outputValue } from "./pulumi-mocks";
+
+/**
+ * sst.config.ts runs inside SST, which provides `$config`, `$app`, `$cli` and `sst` as globals.
+ * Here they are stood in for, so the file's own wiring runs under Pulumi's mocks.
+ */
+interface AppConfig {
+  name: string;
+  home: string;
+  removal: string;
+  protect: boolean;
+  providers: Record<string, { version: string }>;
+}
+interface SstConfig {
+  app(input: { stage: string }): AppConfig;
+  run(): Promise<Record<string, unknown>>;
+}
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+/** Loaded by URL: the file needs SST's generated types, so tsc is kept away from it. */
+const SST_CONFIG = new URL("../../sst.config.ts", import.meta.url).href;
+const TOKEN = "secret-set-with-sst-secret-set";
+const globals = globalThis as Record<string, unknown>;
+const previousAttestationSetting = process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
+let config: SstConfig;
+
+beforeAll(async () => {
+  globals.$config = (input: SstConfig) => input;
+  globals.$cli = { paths: { root: ROOT } };
+  globals.sst = {
+    Secret: class {
+      value: Output<string> = secret(TOKEN);
+    },
+  };
+  config = (await import(SST_CONFIG)).default as SstConfig;
+});
+
+afterAll(() => {
+  for (const name of ["$config", "$cli", "$app", "sst"]) delete globals[name];
+  if (previousAttestationSetting === undefined) delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
+  else process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = previousAttestationSetting;
+});
+
+describe("sst.config.ts app()", () => {
+  it("retains production's resources and protects the stage from sst remove", () => {
+    const app = config.app({ stage: "production" });
+    expect(app.removal).toBe("retain");
+    expect(app.protect).toBe(true);
+  });
+
+  it("removes everything of any other stage", () => {
+    const app = config.app({ stage: "dev" });
+    expect(app.removal).toBe("remove");
+    expect(app.protect).toBe(false);
+  });
+
+  it("pins the aws and docker-build providers to the versions package.json installs", () => {
+    const { providers } = config.app({ stage: "dev" });
+    const devDependencies: Record<string, string> = packageJson.devDependencies;
+    expect(providers).toEqual({
+      aws: { version: devDependencies["@pulumi/aws"] ?? "" },
+      "docker-build": { version: devDependencies["@pulumi/docker-build"] ?? "" },
+    });
+  });
+});
+
+describe("sst.config.ts run()", () => {
+  let outputs: Record<string, unknown>;
+
+  beforeAll(async () => {
+    globals.$app = { stage: "dev" };
+    process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = "1";
+    await mockStack("dev");
+    outputs = await config.run();
+  });
+
+  it("returns the deployment outputs of the stage", () => {
+    expect(outputs.stage).toBe("dev");
+    expect(Object.keys(outputs)).toContain("apiUrl");
+  });
+
+  it("never returns the API token", async () => {
+    const values = await Promise.all(
+      Object.values(outputs).map((v) =>
+        typeof v === "string" ? v : outputValue(v as Output<unknown>),
+      ),
+    );
+    expect(JSON.stringify(values)).not.toContain(TOKEN);
+  });
+});
