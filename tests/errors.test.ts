@@ -34,7 +34,11 @@ describe("the one error format", () => {
     expect(response.status).toBe(500);
     expect(JSON.parse(text)).toEqual({
       errors: [
-        { status: "500", code: "internal_error", detail: "The server failed to handle this request" },
+        {
+          status: "500",
+          code: "internal_error",
+          detail: "The server failed to handle this request",
+        },
       ],
     });
     expect(text).not.toContain("secret");
@@ -44,13 +48,21 @@ describe("the one error format", () => {
 
   it("keeps a thrown ApiError's status, code, source and headers", async () => {
     const app = testApp().get("/teapot", () => {
-      throw new ApiError(418, "teapot", "Short and stout", { parameter: "x" }, { "retry-after": "7" });
+      throw new ApiError(
+        418,
+        "teapot",
+        "Short and stout",
+        { parameter: "x" },
+        { "retry-after": "7" },
+      );
     });
     const response = await app.handle(get("/teapot"));
     expect(response.status).toBe(418);
     expect(response.headers.get("retry-after")).toBe("7");
     expect(await response.json()).toEqual({
-      errors: [{ status: "418", code: "teapot", detail: "Short and stout", source: { parameter: "x" } }],
+      errors: [
+        { status: "418", code: "teapot", detail: "Short and stout", source: { parameter: "x" } },
+      ],
     });
   });
 

@@ -5,7 +5,12 @@ export const req = (path: string, init?: RequestInit) => new Request(`${BASE}${p
 
 export const get = (path: string, headers?: Record<string, string>) => req(path, { headers });
 
-export const sendJson = (method: string, path: string, body: unknown, headers?: Record<string, string>) =>
+export const sendJson = (
+  method: string,
+  path: string,
+  body: unknown,
+  headers?: Record<string, string>,
+) =>
   req(path, {
     method,
     headers: { "content-type": "application/json", ...headers },
