@@ -6,6 +6,7 @@
  * |-----------------|-----------------------|-----------------|
  * | endpoint        | `ENDPOINTS`           | `<id>` (UUIDv7) |
  * | route index     | `ROUTE#<VERB> <path>` | `ROUTE`         |
+ * |                 | or `ROUTEHASH#<VERB> <sha256(path) hex>` when the first form passes 2048 bytes |
  * | endpoint count  | `META`                | `ENDPOINT_COUNT`|
  * | toco user       | `USERS`               | `USER#<name>`   |
  */

@@ -45,7 +45,11 @@ export interface EndpointStore {
   get(id: string): Promise<Endpoint | undefined>;
   /** The mock answering `verb path`: one key read, never a scan. */
   findByRoute(verb: string, path: string): Promise<Endpoint | undefined>;
-  /** Throws RouteTakenError or EndpointLimitError; never leaves a partial record. */
+  /**
+   * Throws RouteTakenError, or EndpointLimitError when the store already holds its limit
+   * (given to the backend when it is opened: `config.echoMaxEndpoints`). Never leaves a
+   * partial record.
+   */
   create(attributes: EndpointAttributes): Promise<Endpoint>;
   /** Replaces the given attributes; undefined when the id is unknown. Throws RouteTakenError. */
   update(id: string, changes: Partial<EndpointAttributes>): Promise<Endpoint | undefined>;

@@ -1,7 +1,8 @@
 import { type AppDeps, createApp } from "../../src/app";
 import { type Config, defaultConfig } from "../../src/config";
+import { factorialDigits } from "../../src/features/factorial/factorial";
 import { createLogger, type Logger } from "../../src/observability/logger";
-import { memoryUserStore } from "../../src/store/memory-users";
+import { createSqliteStore } from "../../src/store/sqlite";
 
 /** Captures log lines in memory, so tests can read them back. */
 export function memoryLogger(level: Config["logLevel"] = "debug") {
@@ -12,17 +13,16 @@ export function memoryLogger(level: Config["logLevel"] = "debug") {
   return { logger, lines };
 }
 
-export function testDeps(overrides: Partial<AppDeps> & { config?: Partial<Config> } = {}): AppDeps {
+export function testDeps(
+  overrides: Omit<Partial<AppDeps>, "config"> & { config?: Partial<Config> } = {},
+): AppDeps {
   const { config, ...rest } = overrides;
+  const resolved = defaultConfig(config);
   return {
-    config: defaultConfig(config),
+    config: resolved,
     logger: memoryLogger("silent").logger,
-    users: memoryUserStore(),
-    factorial: (n) => {
-      let r = 1n;
-      for (let i = 2n; i <= BigInt(n); i++) r *= i;
-      return r.toString();
-    },
+    store: createSqliteStore({ path: ":memory:", maxEndpoints: resolved.echoMaxEndpoints }),
+    factorial: factorialDigits,
     ...rest,
   };
 }

@@ -1,0 +1,373 @@
+import { Database, SQLiteError, type Statement } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { StoreUnavailableError } from "../errors";
+import type { Logger } from "../observability/logger";
+import {
+  type Endpoint,
+  type EndpointAttributes,
+  EndpointLimitError,
+  type EndpointStore,
+  type MockResponse,
+  RouteTakenError,
+  SEED_USERS,
+  type Store,
+  type TocoUser,
+  type UserStore,
+} from "./store";
+
+/**
+ * The embedded store: one bun:sqlite connection in WAL mode with
+ * `synchronous = FULL`, so every acknowledged write is on disk. Statements are
+ * prepared once per connection; a mock hit is one indexed read on UNIQUE(verb, path).
+ *
+ * Faults (read-only file, lock held elsewhere, full disk, I/O error, file that
+ * cannot be opened) surface as StoreUnavailableError. After a fault that can
+ * leave the connection stale the store reopens it on the next call, so the
+ * service recovers once the fault clears, without a restart.
+ */
+
+export interface SqliteStoreOptions {
+  /** A file path, or `:memory:`. The file's directory is created when missing. */
+  path: string;
+  /** The most endpoints the store holds; `create` throws EndpointLimitError beyond it. */
+  maxEndpoints: number;
+  /** How long a write waits for a lock held by another connection. */
+  busyTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS endpoints (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  id      TEXT    NOT NULL UNIQUE,
+  verb    TEXT    NOT NULL,
+  path    TEXT    NOT NULL,
+  code    INTEGER NOT NULL,
+  headers TEXT,
+  body    TEXT,
+  UNIQUE (verb, path)
+);
+CREATE TABLE IF NOT EXISTS users (
+  position INTEGER PRIMARY KEY,
+  name     TEXT    NOT NULL UNIQUE,
+  tocos    INTEGER NOT NULL
+);
+PRAGMA user_version = ${SCHEMA_VERSION};
+`;
+
+interface EndpointRow {
+  id: string;
+  verb: string;
+  path: string;
+  code: number;
+  headers: string | null;
+  body: string | null;
+}
+
+interface UserRow {
+  name: string;
+  tocos: number;
+}
+
+const COLUMNS = "id, verb, path, code, headers, body";
+
+/** Why each SQLite fault makes the store unavailable, by primary result code. */
+const FAULTS: Record<string, string> = {
+  SQLITE_READONLY: "the database file is read-only",
+  SQLITE_BUSY: "the database is locked by another connection",
+  SQLITE_LOCKED: "the database is locked by another connection",
+  SQLITE_FULL: "the disk holding the database is full",
+  SQLITE_IOERR: "a disk I/O error occurred",
+  SQLITE_CANTOPEN: "the database file cannot be opened",
+  SQLITE_PERM: "access to the database file is denied",
+  SQLITE_CORRUPT: "the database file is damaged",
+  SQLITE_NOTADB: "the file is not a SQLite database",
+};
+
+/** Faults after which the connection itself may be stale, so it is reopened. */
+const REOPEN_AFTER = new Set(["SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM"]);
+
+const primaryCode = (code: string) => {
+  const match = /^SQLITE_[A-Z]+/.exec(code);
+  return match ? match[0] : code;
+};
+
+function toResponse(row: EndpointRow): MockResponse {
+  const response: MockResponse = { code: row.code };
+  if (row.headers !== null) response.headers = JSON.parse(row.headers) as Record<string, string>;
+  if (row.body !== null) response.body = row.body;
+  return response;
+}
+
+const toEndpoint = (row: EndpointRow): Endpoint => ({
+  id: row.id,
+  verb: row.verb,
+  path: row.path,
+  response: toResponse(row),
+});
+
+/** One open connection and the statements prepared on it. */
+class Connection {
+  readonly db: Database;
+  readonly listEndpoints: Statement<EndpointRow, []>;
+  readonly getEndpoint: Statement<EndpointRow, [string]>;
+  readonly findRoute: Statement<EndpointRow, [string, string]>;
+  readonly insertWithinLimit: Statement<unknown, [Record<string, string | number | null>]>;
+  readonly updateEndpoint: Statement<EndpointRow, [Record<string, string | number | null>]>;
+  readonly deleteEndpoint: Statement<unknown, [string]>;
+  readonly countEndpoints: Statement<{ n: number }, []>;
+  readonly listUsers: Statement<UserRow, []>;
+  readonly getUser: Statement<UserRow, [string]>;
+
+  constructor(path: string, busyTimeoutMs: number) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { create: true, readwrite: true, strict: true });
+    try {
+      this.db.run(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+      this.db.run("PRAGMA journal_mode = WAL");
+      this.db.run("PRAGMA synchronous = FULL");
+      this.db.run(SCHEMA);
+      this.seedUsers();
+      this.listEndpoints = this.db.prepare(`SELECT ${COLUMNS} FROM endpoints ORDER BY seq`);
+      this.getEndpoint = this.db.prepare(`SELECT ${COLUMNS} FROM endpoints WHERE id = ?`);
+      this.findRoute = this.db.prepare(
+        `SELECT ${COLUMNS} FROM endpoints WHERE verb = ? AND path = ?`,
+      );
+      // One statement checks the limit and inserts, so no other writer can slip in between.
+      this.insertWithinLimit = this.db.prepare(
+        `INSERT INTO endpoints (${COLUMNS})
+         SELECT $id, $verb, $path, $code, $headers, $body
+         WHERE (SELECT COUNT(*) FROM endpoints) < $max`,
+      );
+      this.updateEndpoint = this.db.prepare(
+        `UPDATE endpoints SET
+           verb = COALESCE($verb, verb),
+           path = COALESCE($path, path),
+           code = CASE WHEN $setResponse THEN $code ELSE code END,
+           headers = CASE WHEN $setResponse THEN $headers ELSE headers END,
+           body = CASE WHEN $setResponse THEN $body ELSE body END
+         WHERE id = $id
+         RETURNING ${COLUMNS}`,
+      );
+      this.deleteEndpoint = this.db.prepare("DELETE FROM endpoints WHERE id = ?");
+      this.countEndpoints = this.db.prepare("SELECT COUNT(*) AS n FROM endpoints");
+      this.listUsers = this.db.prepare("SELECT name, tocos FROM users ORDER BY position");
+      this.getUser = this.db.prepare("SELECT name, tocos FROM users WHERE name = ?");
+    } catch (error) {
+      this.db.close(false);
+      throw error;
+    }
+  }
+
+  private seedUsers() {
+    const count = this.db.prepare<{ n: number }, []>("SELECT COUNT(*) AS n FROM users");
+    const insert = this.db.prepare("INSERT INTO users (position, name, tocos) VALUES (?, ?, ?)");
+    try {
+      const seed = this.db.transaction(() => {
+        if ((count.get()?.n ?? 0) > 0) return;
+        for (const [position, u] of SEED_USERS.entries()) insert.run(position, u.user, u.tocos);
+      });
+      seed.immediate();
+    } finally {
+      count.finalize();
+      insert.finalize();
+    }
+  }
+
+  /** Finalizes every statement first: a connection with live statements closes only at GC. */
+  close() {
+    for (const statement of [
+      this.listEndpoints,
+      this.getEndpoint,
+      this.findRoute,
+      this.insertWithinLimit,
+      this.updateEndpoint,
+      this.deleteEndpoint,
+      this.countEndpoints,
+      this.listUsers,
+      this.getUser,
+    ]) {
+      statement.finalize();
+    }
+    this.db.close(false);
+  }
+}
+
+/** Opens the store; SQLite is synchronous, so tests may also use `createSqliteStore`. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  return createSqliteStore(options);
+}
+
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const { path, maxEndpoints, logger } = options;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 2_000;
+  let connection: Connection | undefined;
+  let closed = false;
+  let faulty = false;
+
+  const fail = (error: unknown): never => {
+    if (!(error instanceof SQLiteError)) throw error;
+    const code = primaryCode(error.code ?? "");
+    const reason = FAULTS[code];
+    if (reason === undefined) throw error;
+    if (REOPEN_AFTER.has(code) && connection) {
+      connection.close();
+      connection = undefined;
+    }
+    if (!faulty) {
+      faulty = true;
+      logger?.warn("store unavailable", { store: "sqlite", code: error.code, reason });
+    }
+    throw new StoreUnavailableError(`The store is unavailable: ${reason}`, error);
+  };
+
+  const connect = (): Connection => {
+    if (closed) throw new StoreUnavailableError("The store is closed");
+    if (connection) return connection;
+    try {
+      connection = new Connection(path, busyTimeoutMs);
+    } catch (error) {
+      if (error instanceof Error && "syscall" in error && error.syscall === "mkdir") {
+        if (!faulty) {
+          faulty = true;
+          logger?.warn("store unavailable", {
+            store: "sqlite",
+            code: "code" in error ? error.code : undefined,
+            reason: "the database directory cannot be created",
+          });
+        }
+        throw new StoreUnavailableError(
+          "The store is unavailable: the database directory cannot be created",
+          error,
+        );
+      }
+      return fail(error);
+    }
+    return connection;
+  };
+
+  /** Runs one operation on the connection, translating faults and noting recovery. */
+  const run = <T>(operation: (c: Connection) => T): T => {
+    let result: T;
+    try {
+      result = operation(connect());
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      return fail(error);
+    }
+    if (faulty) {
+      faulty = false;
+      logger?.info("store recovered", { store: "sqlite" });
+    }
+    return result;
+  };
+
+  const isRouteTaken = (error: unknown) =>
+    error instanceof SQLiteError &&
+    error.code === "SQLITE_CONSTRAINT_UNIQUE" &&
+    error.message.includes("endpoints.verb");
+
+  const endpoints: EndpointStore = {
+    list: async () => run((c) => c.listEndpoints.all().map(toEndpoint)),
+
+    get: async (id) =>
+      run((c) => {
+        const row = c.getEndpoint.get(id);
+        return row ? toEndpoint(row) : undefined;
+      }),
+
+    findByRoute: async (verb, path) =>
+      run((c) => {
+        const row = c.findRoute.get(verb, path);
+        return row ? toEndpoint(row) : undefined;
+      }),
+
+    create: async (attributes: EndpointAttributes) =>
+      run((c) => {
+        const id = Bun.randomUUIDv7();
+        const { response } = attributes;
+        let changes: number;
+        try {
+          changes = c.insertWithinLimit.run({
+            id,
+            verb: attributes.verb,
+            path: attributes.path,
+            code: response.code,
+            headers: response.headers === undefined ? null : JSON.stringify(response.headers),
+            body: response.body ?? null,
+            max: maxEndpoints,
+          }).changes;
+        } catch (error) {
+          if (isRouteTaken(error)) throw new RouteTakenError(attributes.verb, attributes.path);
+          throw error;
+        }
+        if (changes === 0) throw new EndpointLimitError(maxEndpoints);
+        return {
+          id,
+          verb: attributes.verb,
+          path: attributes.path,
+          response: structuredClone(response),
+        };
+      }),
+
+    update: async (id, changes) =>
+      run((c) => {
+        const { response } = changes;
+        let row: EndpointRow | null;
+        try {
+          row = c.updateEndpoint.get({
+            id,
+            verb: changes.verb ?? null,
+            path: changes.path ?? null,
+            setResponse: response === undefined ? 0 : 1,
+            code: response?.code ?? null,
+            headers: response?.headers === undefined ? null : JSON.stringify(response.headers),
+            body: response?.body ?? null,
+          });
+        } catch (error) {
+          if (!isRouteTaken(error)) throw error;
+          const current = c.getEndpoint.get(id);
+          throw new RouteTakenError(
+            changes.verb ?? current?.verb ?? "",
+            changes.path ?? current?.path ?? "",
+          );
+        }
+        return row ? toEndpoint(row) : undefined;
+      }),
+
+    delete: async (id) => run((c) => c.deleteEndpoint.run(id).changes > 0),
+
+    count: async () => run((c) => c.countEndpoints.get()?.n ?? 0),
+  };
+
+  const users: UserStore = {
+    listUsers: async () =>
+      run((c) => c.listUsers.all().map((u): TocoUser => ({ user: u.name, tocos: u.tocos }))),
+    getUser: async (name) =>
+      run((c) => {
+        const row = c.getUser.get(name);
+        return row ? { user: row.name, tocos: row.tocos } : undefined;
+      }),
+  };
+
+  // Open now, so a bad path shows at start-up; a fault here is logged and retried per call.
+  try {
+    connect();
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+  }
+
+  return {
+    kind: "sqlite",
+    users,
+    endpoints,
+    close: async () => {
+      closed = true;
+      connection?.close();
+      connection = undefined;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, it } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StoreUnavailableError } from "../../src/errors";
+import { openSqliteStore } from "../../src/store/sqlite";
+import { storeContract } from "./contract";
+
+const root = mkdtempSync(join(tmpdir(), "echo-sqlite-"));
+let files = 0;
+const freshFile = () => join(root, `store-${++files}`, "echo.sqlite");
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+storeContract("sqlite file", ({ maxEndpoints }) =>
+  openSqliteStore({ path: freshFile(), maxEndpoints }),
+);
+
+storeContract("sqlite :memory:", ({ maxEndpoints }) =>
+  openSqliteStore({ path: ":memory:", maxEndpoints }),
+);
+
+const mock = (path: string) => ({
+  verb: "GET",
+  path,
+  response: { code: 200, headers: { "Content-Type": "text/plain" }, body: `at ${path}` },
+});
+
+describe("sqlite durability", () => {
+  it("creates the database file's directory when it is missing", async () => {
+    const path = join(root, "nested", "deeper", "echo.sqlite");
+    const store = await openSqliteStore({ path, maxEndpoints: 10 });
+    await store.endpoints.create(mock("/made"));
+    await store.close();
+    expect(await Bun.file(path).exists()).toBe(true);
+  });
+
+  it("keeps every acknowledged endpoint across a close and reopen", async () => {
+    const path = freshFile();
+    const first = await openSqliteStore({ path, maxEndpoints: 100 });
+    const created = [];
+    for (let i = 0; i < 25; i++) created.push(await first.endpoints.create(mock(`/keep${i}`)));
+    const moved = await first.endpoints.update(created[0]?.id ?? "", { path: "/moved" });
+    await first.endpoints.delete(created[1]?.id ?? "");
+    await first.close();
+
+    const second = await openSqliteStore({ path, maxEndpoints: 100 });
+    const expected = [moved, ...created.slice(2)];
+    expect(await second.endpoints.list()).toEqual(expected as never);
+    expect((await second.endpoints.findByRoute("GET", "/moved"))?.id).toBe(created[0]?.id);
+    await second.close();
+  });
+
+  it("does not seed the users twice when reopened", async () => {
+    const path = freshFile();
+    await (await openSqliteStore({ path, maxEndpoints: 1 })).close();
+    const store = await openSqliteStore({ path, maxEndpoints: 1 });
+    expect(await store.users.listUsers()).toHaveLength(3);
+    await store.close();
+  });
+
+  it("sees writes of another connection to the same file", async () => {
+    const path = freshFile();
+    const one = await openSqliteStore({ path, maxEndpoints: 10 });
+    const two = await openSqliteStore({ path, maxEndpoints: 10 });
+    const created = await one.endpoints.create(mock("/shared"));
+    expect(await two.endpoints.findByRoute("GET", "/shared")).toEqual(created);
+    await one.close();
+    await two.close();
+  });
+
+  it("checkpoints and removes the write-ahead log on close", async () => {
+    const path = freshFile();
+    const store = await openSqliteStore({ path, maxEndpoints: 10 });
+    await store.endpoints.create(mock("/logged"));
+    await store.endpoints.findByRoute("GET", "/logged");
+    await store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it("uses WAL with full synchronous writes", async () => {
+    const path = freshFile();
+    const store = await openSqliteStore({ path, maxEndpoints: 10 });
+    const peek = new Database(path, { readonly: true });
+    expect(peek.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    peek.close();
+    await store.close();
+  });
+});
+
+describe("sqlite faults", () => {
+  it("answers StoreUnavailableError while another connection holds the write lock", async () => {
+    const path = freshFile();
+    const store = await openSqliteStore({ path, maxEndpoints: 10, busyTimeoutMs: 20 });
+    const locker = new Database(path);
+    locker.run("BEGIN EXCLUSIVE");
+    const error = await store.endpoints.create(mock("/locked")).catch((e: unknown) => e);
+    locker.run("ROLLBACK");
+    locker.close();
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).detail).toContain("locked");
+    await store.close();
+  });
+
+  it("writes nothing for a refused write and recovers once the lock is released", async () => {
+    const path = freshFile();
+    const store = await openSqliteStore({ path, maxEndpoints: 10, busyTimeoutMs: 20 });
+    const locker = new Database(path);
+    locker.run("BEGIN EXCLUSIVE");
+    await store.endpoints.create(mock("/locked")).catch(() => undefined);
+    locker.run("ROLLBACK");
+    locker.close();
+    expect(await store.endpoints.count()).toBe(0);
+    const created = await store.endpoints.create(mock("/locked"));
+    expect(await store.endpoints.findByRoute("GET", "/locked")).toEqual(created);
+    await store.close();
+  });
+
+  it("keeps serving reads while another connection holds the write lock", async () => {
+    const path = freshFile();
+    const store = await openSqliteStore({ path, maxEndpoints: 10, busyTimeoutMs: 20 });
+    const created = await store.endpoints.create(mock("/readable"));
+    const locker = new Database(path);
+    locker.run("BEGIN EXCLUSIVE");
+    const found = await store.endpoints.findByRoute("GET", "/readable");
+    locker.run("ROLLBACK");
+    locker.close();
+    expect(found).toEqual(created);
+    await store.close();
+  });
+
+  it("refuses every call after close", async () => {
+    const store = await openSqliteStore({ path: ":memory:", maxEndpoints: 10 });
+    await store.close();
+    expect(await store.endpoints.list().catch((e: unknown) => e)).toBeInstanceOf(
+      StoreUnavailableError,
+    );
+  });
+});
