@@ -3,19 +3,24 @@ import packageJson from "../package.json" with { type: "json" };
 import type { Config } from "./config";
 import { ApiError, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
+import { echoRoutes, mockRoutes } from "./features/echo";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
+import { type SmartDeps, smartRoutes } from "./features/smart";
 import { timeRoutes } from "./features/time";
 import { tocosRoutes } from "./features/tocos";
 import type { Logger } from "./observability/logger";
 import { requestIdFrom } from "./observability/logger";
-import type { UserStore } from "./store/store";
+import type { Store } from "./store/store";
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  users: UserStore;
+  /** Users and mock endpoints: SQLite or DynamoDB, behind one interface. */
+  store: Store;
   factorial: FactorialDigits;
   now?: () => number;
+  /** Upstream client, metrics and timers for `/api/smart`; built from config when absent. */
+  smart?: Pick<SmartDeps, "metrics" | "upstream" | "timers">;
 }
 
 const JSON_TYPE = "application/json";
@@ -69,6 +74,7 @@ function responseStatus(value: unknown, status: unknown): number {
 export function createApp(deps: AppDeps) {
   const { config, logger } = deps;
 
+  // Elysia lets a catch-all shadow routes added after it, so mockRoutes stays the last `.use`.
   return new Elysia({ name: "app" })
     .onRequest((ctx) => {
       const requestId = requestIdFrom(ctx.request.headers);
@@ -106,8 +112,11 @@ export function createApp(deps: AppDeps) {
       detail: { tags: ["operations"], summary: "Readiness check" },
     })
     .use(timeRoutes(deps.now))
-    .use(tocosRoutes(deps.users))
-    .use(factorialRoutes(deps.factorial, config.factorialMax));
+    .use(tocosRoutes(deps.store.users))
+    .use(factorialRoutes(deps.factorial, config.factorialMax))
+    .use(smartRoutes({ config, logger, ...deps.smart }))
+    .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
+    .use(mockRoutes(deps.store.endpoints));
 }
 
 export type App = ReturnType<typeof createApp>;

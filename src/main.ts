@@ -1,17 +1,9 @@
 import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
+import { createFactorialService } from "./features/factorial/service";
 import { createLogger } from "./observability/logger";
-import { memoryUserStore } from "./store/memory-users";
-
-function productTree(lo: number, hi: number): bigint {
-  if (hi - lo < 32) {
-    let r = 1n;
-    for (let i = lo; i <= hi; i++) r *= BigInt(i);
-    return r;
-  }
-  const mid = (lo + hi) >>> 1;
-  return productTree(lo, mid) * productTree(mid + 1, hi);
-}
+import { openStore } from "./store/open";
+import type { Store } from "./store/store";
 
 function readConfig() {
   try {
@@ -27,31 +19,52 @@ function readConfig() {
 
 const config = readConfig();
 const logger = createLogger(config.logLevel);
-const app = createApp({
-  config,
-  logger,
-  users: memoryUserStore(),
-  factorial: (n) => (n < 2 ? "1" : productTree(2, n).toString()),
-}).listen({ port: config.port, hostname: "0.0.0.0" });
-
-const server = app.server;
-if (!server) throw new Error("server did not start");
-logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
-
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info("shutting down", { signal });
-  const force = setTimeout(() => {
-    logger.warn("grace period over, closing open connections", { graceMs: config.shutdownGraceMs });
-    server?.stop(true);
-  }, config.shutdownGraceMs);
-  await server?.stop(false);
-  clearTimeout(force);
-  logger.info("stopped");
+// No top-level await: the compiled binary is built with --bytecode, which does not allow it.
+openStore(config, logger).then(serve, (error: unknown) => {
+  logger.error("the store could not be opened", {
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  });
   logger.flush();
-  process.exit(0);
+  process.exit(1);
+});
+
+function serve(store: Store) {
+  const factorials = createFactorialService({
+    max: config.factorialMax,
+    onWorkerError: (error) =>
+      logger.warn("factorial worker failed, computing inline", { error: error.message }),
+  });
+  const app = createApp({
+    config,
+    logger,
+    store,
+    factorial: (n) => factorials.digits(n),
+  }).listen({ port: config.port, hostname: "0.0.0.0" });
+
+  const server = app.server;
+  if (!server) throw new Error("server did not start");
+  logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
+
+  let stopping = false;
+  async function shutdown(signal: string) {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.warn("grace period over, closing open connections", {
+        graceMs: config.shutdownGraceMs,
+      });
+      server?.stop(true);
+    }, config.shutdownGraceMs);
+    await server?.stop(false);
+    clearTimeout(force);
+    // In-flight requests are done, so every acknowledged write is in the store before it closes.
+    await store.close();
+    factorials.close();
+    logger.info("stopped");
+    logger.flush();
+    process.exit(0);
+  }
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));

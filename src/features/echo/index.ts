@@ -1,0 +1,232 @@
+import { Elysia, t } from "elysia";
+import { ApiError, notFound } from "../../errors";
+import type { Logger } from "../../observability/logger";
+import type { EndpointAttributes, EndpointStore } from "../../store/store";
+import { bearerTokenCheck } from "./auth";
+import { JSONAPI_MEDIA_TYPE, readJsonBody } from "./body";
+import { mockResponse } from "./mock";
+import { mockUrl, toResource } from "./resource";
+import {
+  CreateEndpointDocument,
+  documentResponse,
+  EndpointDocument,
+  EndpointListDocument,
+  errorResponses,
+  requestBody,
+  UpdateEndpointDocument,
+} from "./schemas";
+import {
+  checkBodyAllowed,
+  isReservedPath,
+  LIMITS,
+  readCreateDocument,
+  readUpdateDocument,
+  VERBS,
+} from "./validation";
+
+/** The route template of the catch-all that serves mocks; requests it answers carry it as `route`. */
+export const MOCK_ROUTE = "/*";
+
+/** Ids are server-made and short; anything longer names no endpoint, so the store is not asked. */
+const MAX_ID_LENGTH = 128;
+
+export interface EchoDeps {
+  endpoints: EndpointStore;
+  /** When set, every `/endpoints` route needs `Authorization: Bearer <apiToken>`. */
+  apiToken: string | undefined;
+  logger: Logger;
+}
+
+export const endpointNotFound = (id: string) =>
+  new ApiError(404, "not_found", `Requested Endpoint with ID \`${id}\` does not exist`);
+
+const jsonApi = (status: number, document: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(document), {
+    status,
+    headers: { "content-type": JSONAPI_MEDIA_TYPE, ...headers },
+  });
+
+/** Errors from the management API are JSON:API documents, so they carry its media type. */
+function asJsonApi(error: unknown): unknown {
+  if (!(error instanceof ApiError)) return error;
+  const wrapped = new ApiError(error.status, error.code, error.detail, error.source, {
+    ...error.headers,
+    "content-type": JSONAPI_MEDIA_TYPE,
+  });
+  wrapped.cause = error;
+  return wrapped;
+}
+
+function jsonApiErrors<C, R>(handler: (context: C) => Promise<R> | R) {
+  return async (context: C): Promise<R> => {
+    try {
+      return await handler(context);
+    } catch (error) {
+      throw asJsonApi(error);
+    }
+  };
+}
+
+const IdParams = t.Object({ id: t.String({ description: "The endpoint's id" }) });
+
+/** The management API: `/endpoints`, JSON:API documents, optionally behind a bearer token. */
+export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
+  const checkToken = apiToken === undefined ? undefined : bearerTokenCheck(apiToken);
+  if (!checkToken) {
+    logger.warn("API_TOKEN is not set: the /endpoints management API is open to anyone");
+  }
+
+  const existing = async (id: string) => {
+    const found = id.length <= MAX_ID_LENGTH ? await endpoints.get(id) : undefined;
+    if (!found) throw endpointNotFound(id);
+    return found;
+  };
+
+  return new Elysia({ name: "echo" })
+    .onBeforeHandle(
+      jsonApiErrors(({ request }: { request: Request }) => {
+        checkToken?.(request.headers.get("authorization"));
+      }),
+    )
+    .get(
+      "/endpoints",
+      jsonApiErrors(async () => jsonApi(200, { data: (await endpoints.list()).map(toResource) })),
+      {
+        detail: {
+          tags: ["echo"],
+          summary: "Every mock endpoint, in creation order",
+          responses: {
+            200: documentResponse("The endpoints", EndpointListDocument),
+            ...errorResponses(401, 503),
+          },
+        },
+      },
+    )
+    .post(
+      "/endpoints",
+      jsonApiErrors(async ({ request }: { request: Request }) => {
+        const attributes = readCreateDocument(await readJsonBody(request, LIMITS.requestBytes));
+        const created = await endpoints.create(attributes);
+        return jsonApi(
+          201,
+          { data: toResource(created) },
+          {
+            location: mockUrl(request, created.path),
+          },
+        );
+      }),
+      {
+        parse: "none",
+        detail: {
+          tags: ["echo"],
+          summary: "Create a mock endpoint",
+          description:
+            "The mock answers at its own verb and path. `Location` holds its absolute URL, built from the request's host and scheme (honouring `x-forwarded-host` and `x-forwarded-proto`).",
+          requestBody: requestBody(CreateEndpointDocument),
+          responses: {
+            201: {
+              ...documentResponse("The created endpoint", EndpointDocument),
+              headers: {
+                Location: {
+                  description: "The absolute URL of the mock",
+                  schema: { type: "string", format: "uri" },
+                },
+              },
+            },
+            ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503),
+          },
+        },
+      },
+    )
+    .get(
+      "/endpoints/:id",
+      jsonApiErrors(async ({ params }: { params: { id: string } }) =>
+        jsonApi(200, { data: toResource(await existing(params.id)) }),
+      ),
+      {
+        params: IdParams,
+        detail: {
+          tags: ["echo"],
+          summary: "One mock endpoint",
+          responses: {
+            200: documentResponse("The endpoint", EndpointDocument),
+            ...errorResponses(401, 404, 503),
+          },
+        },
+      },
+    )
+    .patch(
+      "/endpoints/:id",
+      jsonApiErrors(async ({ params, request }: { params: { id: string }; request: Request }) => {
+        const changes = readUpdateDocument(
+          await readJsonBody(request, LIMITS.requestBytes),
+          params.id,
+        );
+        const current = await existing(params.id);
+        const merged: EndpointAttributes = {
+          verb: changes.verb ?? current.verb,
+          path: changes.path ?? current.path,
+          response: changes.response ?? current.response,
+        };
+        checkBodyAllowed(merged);
+        const updated = await endpoints.update(params.id, changes);
+        if (!updated) throw endpointNotFound(params.id);
+        return jsonApi(200, { data: toResource(updated) });
+      }),
+      {
+        params: IdParams,
+        parse: "none",
+        detail: {
+          tags: ["echo"],
+          summary: "Update a mock endpoint",
+          description:
+            "The attributes present replace the stored ones; a `response` replaces the whole stored response.",
+          requestBody: requestBody(UpdateEndpointDocument),
+          responses: {
+            200: documentResponse("The updated endpoint", EndpointDocument),
+            ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503),
+          },
+        },
+      },
+    )
+    .delete(
+      "/endpoints/:id",
+      jsonApiErrors(async ({ params }: { params: { id: string } }) => {
+        const deleted = params.id.length <= MAX_ID_LENGTH && (await endpoints.delete(params.id));
+        if (!deleted) throw endpointNotFound(params.id);
+        return new Response(null, { status: 204 });
+      }),
+      {
+        params: IdParams,
+        detail: {
+          tags: ["echo"],
+          summary: "Delete a mock endpoint",
+          responses: {
+            204: { description: "Deleted; no body" },
+            ...errorResponses(401, 404, 503),
+          },
+        },
+      },
+    );
+}
+
+const SERVABLE = new Set<string>(VERBS);
+
+/**
+ * Serves the mocks: any request no built-in route matched, looked up by exact
+ * method and path (query ignored). Use it last; it is left out of the OpenAPI document.
+ */
+export function mockRoutes(endpoints: EndpointStore) {
+  return new Elysia({ name: "echo-mocks" }).all(
+    MOCK_ROUTE,
+    async ({ request, path }) => {
+      const method = request.method;
+      if (SERVABLE.has(method) && path.length <= LIMITS.pathLength && !isReservedPath(path)) {
+        const endpoint = await endpoints.findByRoute(method, path);
+        if (endpoint) return mockResponse(endpoint, method);
+      }
+      throw notFound(path);
+    },
+    { parse: "none", detail: { hide: true } },
+  );
+}

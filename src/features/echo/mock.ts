@@ -1,0 +1,23 @@
+import type { Endpoint } from "../../store/store";
+
+/**
+ * The response a stored mock answers with: its code, its headers and its body
+ * verbatim. The server computes Content-Length from the body, so the two always agree.
+ */
+
+/** A mock body is text; without a stored Content-Type the server would call it octet-stream. */
+export const DEFAULT_BODY_TYPE = "text/plain; charset=utf-8";
+
+/** Responses to HEAD, and 204 and 304 responses, carry no body. */
+const sendsBody = (method: string, code: number) =>
+  method !== "HEAD" && code !== 204 && code !== 304;
+
+export function mockResponse(endpoint: Endpoint, method: string): Response {
+  const { code, headers, body } = endpoint.response;
+  const sent = sendsBody(method, code) && body !== undefined && body !== "" ? body : null;
+  const responseHeaders = new Headers(headers === undefined ? undefined : Object.entries(headers));
+  if (sent !== null && !responseHeaders.has("content-type")) {
+    responseHeaders.set("content-type", DEFAULT_BODY_TYPE);
+  }
+  return new Response(sent, { status: code, headers: responseHeaders });
+}

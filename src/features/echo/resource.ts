@@ -1,0 +1,39 @@
+import type { Endpoint } from "../../store/store";
+import { ENDPOINT_TYPE } from "./validation";
+
+/** JSON:API resource objects for endpoints, and the absolute URL a mock answers at. */
+
+export interface EndpointResource {
+  type: typeof ENDPOINT_TYPE;
+  id: string;
+  attributes: Omit<Endpoint, "id">;
+}
+
+export const toResource = ({ id, verb, path, response }: Endpoint): EndpointResource => ({
+  type: ENDPOINT_TYPE,
+  id,
+  attributes: { verb, path, response },
+});
+
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+const firstValue = (header: string | null) => header?.split(",")[0]?.trim() || undefined;
+
+/**
+ * The absolute URL of a mock, from the request's scheme and host. Behind API
+ * Gateway or a proxy, `x-forwarded-proto` and `x-forwarded-host` name what the client used.
+ */
+export function mockUrl(request: Request, path: string): string {
+  const url = new URL(request.url);
+  const forwardedProto = firstValue(request.headers.get("x-forwarded-proto"))?.toLowerCase();
+  const scheme =
+    forwardedProto === "http" || forwardedProto === "https"
+      ? forwardedProto
+      : url.protocol.slice(0, -1);
+  const candidates = [
+    firstValue(request.headers.get("x-forwarded-host")),
+    request.headers.get("host") ?? undefined,
+  ];
+  const host = candidates.find((h) => h !== undefined && HOST.test(h)) ?? url.host;
+  return `${scheme}://${host}${path}`;
+}
