@@ -8,6 +8,8 @@ BUN := .tools/node_modules/.bin/bun
 STAGE ?= dev
 BUILD_FLAGS := --compile --minify-whitespace --minify-syntax --bytecode --format=esm
 ENTRY := src/main.ts
+# Bun workers in a compiled binary must be bundled as extra entry points.
+WORKERS := src/features/factorial/worker.ts
 
 $(BUN):
 	@command -v npm >/dev/null || { echo "npm is required (install Node.js 20+)"; exit 1; }
@@ -38,7 +40,7 @@ e2e: install dist/server ## End-to-end: the compiled binary, and the docs page i
 	SERVER_BIN=dist/server $(BUN) test $(wildcard ./tests/e2e/*.e2e.ts)
 
 dist/server: install $(shell find src -type f) package.json bun.lock
-	$(BUN) build $(BUILD_FLAGS) $(ENTRY) --outfile dist/server
+	$(BUN) build $(BUILD_FLAGS) $(ENTRY) $(WORKERS) --outfile dist/server
 
 .PHONY: lint
 lint: install ## Biome lint and format check, then type-check
@@ -52,9 +54,9 @@ format: install ## Apply Biome's formatting and safe fixes
 
 .PHONY: compile
 compile: install ## Build dist/server for this machine, and for linux arm64 and x64
-	$(BUN) build $(BUILD_FLAGS) $(ENTRY) --outfile dist/server
-	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-arm64 $(ENTRY) --outfile dist/server-linux-arm64
-	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-x64 $(ENTRY) --outfile dist/server-linux-x64
+	$(BUN) build $(BUILD_FLAGS) $(ENTRY) $(WORKERS) --outfile dist/server
+	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-arm64 $(ENTRY) $(WORKERS) --outfile dist/server-linux-arm64
+	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-x64 $(ENTRY) $(WORKERS) --outfile dist/server-linux-x64
 
 .PHONY: clean
 clean: ## Remove build output

@@ -53,7 +53,9 @@ describe("Containerfile", () => {
     expect(text).toContain("ARG TARGETARCH");
     expect(text).toMatch(/arm64\) target=bun-linux-arm64 ;;/);
     expect(text).toMatch(/amd64\) target=bun-linux-x64 ;;/);
-    expect(text).toContain('--target="$target" src/main.ts --outfile dist/server');
+    expect(text).toContain(
+      '--target="$target" src/main.ts src/features/factorial/worker.ts --outfile dist/server',
+    );
   });
 
   it("pins the runtime base image by tag and digest", () => {
