@@ -58,6 +58,12 @@ compile: install ## Build dist/server for this machine, and for linux arm64 and 
 	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-arm64 $(ENTRY) $(WORKERS) --outfile dist/server-linux-arm64
 	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-x64 $(ENTRY) $(WORKERS) --outfile dist/server-linux-x64
 
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: install dist/server ## Benchmark the compiled service against a raw Bun.serve baseline; writes bench/results.md
+	$(BUN) bench/run.ts --server dist/server $(BENCH_FLAGS)
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf dist

@@ -1,0 +1,531 @@
+/**
+ * The side-by-side benchmark: the compiled service against a raw `Bun.serve` baseline compiled
+ * the same way, on 127.0.0.1, alternating the two. Prints one Markdown table and writes it,
+ * with the machine description, to bench/results.md. Flags: `bun bench/run.ts --help`.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { autocannonGenerator, type LoadGenerator, type LoadResult, wrkGenerator } from "./load";
+import {
+  createMock,
+  type FactorialTiming,
+  MOCK_BODY,
+  MOCK_PATH,
+  probe,
+  timeFactorial100000,
+  timeLatencyDuringFactorial,
+} from "./measure";
+import { type Options, readOptions, USAGE, UsageError } from "./options";
+import { killChildren, runCommand, type ServerSpec, startServer } from "./processes";
+import { cpythonFactorialMs, missingModule, pythonPeers, pythonVersion } from "./python";
+import {
+  formatMiB,
+  formatMs,
+  formatRps,
+  machineDescription,
+  markdownTable,
+  median,
+  type Row,
+} from "./report";
+import {
+  binarySizeRow,
+  blockingRow,
+  cpythonRow,
+  echoRow,
+  firstFactorialMs,
+  firstFactorialRow,
+  memoryRow,
+  pairedRows,
+  peerRow,
+  type Summary,
+  serviceOnlyRow,
+  skippedRow,
+  smartAddedRow,
+  startupRow,
+  summarize,
+  TARGETS,
+} from "./rows";
+
+const ROOT = resolve(import.meta.dir, "..");
+const WORK_DIR = join(ROOT, "bench", ".work");
+
+interface Route {
+  path: string;
+  /** The baseline answers it too, so it is measured side by side. */
+  paired: boolean;
+  note?: string;
+}
+
+const ROUTES: readonly Route[] = [
+  { path: "/time", paired: true },
+  { path: "/tocos", paired: true },
+  { path: "/tocos/Sam", paired: false },
+  { path: "/api/v1/factorial?number=1000", paired: false },
+  {
+    path: "/api/v1/factorial?number=100000",
+    paired: false,
+    note: "served from the cache after the first request",
+  },
+];
+
+const SMART_PATH = "/api/smart?timeout=1000";
+const UPSTREAM_PATH = "/api/work";
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** What every phase needs: the settings, the load generator and how to start each server. */
+interface Bench {
+  options: Options;
+  generator: LoadGenerator;
+  service: () => ServerSpec;
+  baseline: ServerSpec;
+  upstreamUrl: string;
+  apiToken: string;
+}
+
+interface Target {
+  label: string;
+  url: string;
+  connections: number;
+}
+
+async function chooseGenerator(options: Options): Promise<LoadGenerator> {
+  const wrk = Bun.which("wrk");
+  if (options.loadGenerator === "wrk" && !wrk) throw new UsageError("wrk is not on PATH");
+  const generator =
+    options.loadGenerator === "autocannon" || !wrk
+      ? await autocannonGenerator()
+      : await wrkGenerator(wrk, options.threads);
+  const durations = { duration: options.durationSeconds, warmup: options.warmupSeconds };
+  for (const [flag, seconds] of Object.entries(durations)) {
+    if (seconds > 0 && !generator.acceptsDuration(seconds)) {
+      throw new UsageError(
+        `${generator.name} cannot run for --${flag} ${seconds}: use whole seconds, or --load-generator autocannon`,
+      );
+    }
+  }
+  return generator;
+}
+
+function describeGenerator(generator: LoadGenerator, options: Options): string {
+  const threads = generator.name === "wrk" ? `${options.threads} thread(s), ` : "";
+  const resolution = generator.name === "autocannon" ? "; latency in whole milliseconds" : "";
+  return [
+    `${generator.version}: ${threads}${options.connections} connections,`,
+    `${options.durationSeconds} s per measurement after ${options.warmupSeconds} s warm-up per server and route,`,
+    `${options.rounds} alternating round(s), medians reported${resolution}`,
+  ].join(" ");
+}
+
+/** The Makefile's compile flags, so the baseline is built exactly like dist/server. */
+function makefileBuildFlags(): string[] {
+  const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
+  const flags = /^BUILD_FLAGS\s*:?=\s*(.+)$/m.exec(makefile)?.[1];
+  if (!flags) throw new Error("The Makefile defines no BUILD_FLAGS");
+  return flags.trim().split(/\s+/);
+}
+
+async function buildService(options: Options): Promise<string> {
+  if (options.server) return options.server;
+  log("building dist/server with the Makefile's own rule");
+  // `-o install`: dependencies are the caller's concern (`make bench` installs them first).
+  const cmd = ["make", "--no-print-directory", "-o", "install", "dist/server"];
+  const built = await runCommand(cmd, { cwd: ROOT, timeoutMs: 300_000 });
+  if (built.exitCode !== 0) {
+    throw new Error(`make dist/server failed:\n${built.stderr}${built.stdout}`);
+  }
+  return join(ROOT, "dist", "server");
+}
+
+async function buildBaseline(): Promise<string> {
+  const outfile = join(WORK_DIR, "baseline");
+  const flags = makefileBuildFlags();
+  log(`building the baseline: bun build ${flags.join(" ")} bench/baseline.ts`);
+  const entry = join(ROOT, "bench", "baseline.ts");
+  const cmd = [process.execPath, "build", ...flags, entry, "--outfile", outfile];
+  const built = await runCommand(cmd, { cwd: ROOT, timeoutMs: 300_000 });
+  if (built.exitCode !== 0) {
+    throw new Error(`the baseline build failed:\n${built.stderr}${built.stdout}`);
+  }
+  return outfile;
+}
+
+/** Only what a process needs to run, so the caller's shell cannot change the service. */
+function minimalEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "LANG", "TMPDIR"]) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/** Warms every target, then measures them in turn, round after round; medians per target. */
+async function measureAlternately(bench: Bench, targets: readonly Target[]): Promise<Summary[]> {
+  const { generator, options } = bench;
+  if (options.warmupSeconds > 0) {
+    for (const { label, url, connections } of targets) {
+      log(`warm-up ${label}`);
+      await generator.run(url, { durationSeconds: options.warmupSeconds, connections });
+    }
+  }
+  const results = targets.map((): LoadResult[] => []);
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const [i, { label, url, connections }] of targets.entries()) {
+      const result = await generator.run(url, {
+        durationSeconds: options.durationSeconds,
+        connections,
+      });
+      results[i]?.push(result);
+      const failed = result.failures ? `, ${result.failures} failed` : "";
+      log(
+        `${label} round ${round}/${options.rounds}: ${formatRps(result.requestsPerSecond)}, p50 ${formatMs(result.p50Ms)}, p99 ${formatMs(result.p99Ms)}${failed}`,
+      );
+    }
+  }
+  return results.map(summarize);
+}
+
+/** Measures one server on one URL (no side-by-side partner). */
+async function measureOne(bench: Bench, label: string, url: string): Promise<Summary> {
+  const [summary] = await measureAlternately(bench, [
+    { label, url, connections: bench.options.connections },
+  ]);
+  if (!summary) throw new Error(`no measurement for ${label}`);
+  return summary;
+}
+
+/** Spawn to first 200 from /healthz, fresh processes, service and baseline alternately. */
+async function measureStartups(bench: Bench): Promise<Row> {
+  const times = { service: [] as number[], baseline: [] as number[] };
+  for (let run = 1; run <= bench.options.startupRuns; run++) {
+    for (const [kind, spec] of [
+      ["service", bench.service()],
+      ["baseline", bench.baseline],
+    ] as const) {
+      const server = await startServer(spec);
+      times[kind].push(server.startupMs);
+      await server.stop();
+    }
+  }
+  log(
+    `start-up medians: service ${formatMs(median(times.service))}, baseline ${formatMs(median(times.baseline))}`,
+  );
+  return startupRow(times.service, times.baseline);
+}
+
+/** The first, uncached 100000!, each on a fresh process; then whether it blocks `/time`. */
+async function measureFirstFactorial(
+  bench: Bench,
+): Promise<{ runs: FactorialTiming[]; rows: Row[] }> {
+  const runs: FactorialTiming[] = [];
+  for (let run = 1; run <= bench.options.factorialRuns; run++) {
+    const server = await startServer(bench.service());
+    runs.push(await timeFactorial100000(server.url));
+    await server.stop();
+  }
+  const server = await startServer(bench.service());
+  const blocking = await timeLatencyDuringFactorial(server.url);
+  await server.stop();
+  log(`first 100000!: ${formatMs(firstFactorialMs(runs).ms)}`);
+  return {
+    runs,
+    rows: [
+      firstFactorialRow(runs),
+      blockingRow(blocking.maxTimeLatencyMs, blocking.probes, blocking.factorialMs),
+    ],
+  };
+}
+
+interface LoadOutcome {
+  rows: Row[];
+  memory: Row;
+  notes: string[];
+  serviceTime: Summary | undefined;
+}
+
+/** Every route under load, on one long-lived service and baseline; memory read afterwards. */
+async function measureUnderLoad(bench: Bench): Promise<LoadOutcome> {
+  const { options } = bench;
+  const service = await startServer(bench.service());
+  const baseline = await startServer(bench.baseline);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const byPath = new Map<string, Summary>();
+
+  const metrics = await probe(`${service.url}/metrics`);
+  notes.push(
+    metrics.status === 200
+      ? "Metrics: on (`GET /metrics` answered 200 before the load)."
+      : `Metrics: \`GET /metrics\` answered ${metrics.status || "nothing"} before the load.`,
+  );
+
+  for (const route of ROUTES) {
+    const ready = await probe(`${service.url}${route.path}`);
+    if (ready.status !== 200) {
+      const target = route.paired ? TARGETS.throughput : "—";
+      const reason = `service answered ${ready.status || "nothing"} before the load`;
+      rows.push(skippedRow(`\`${route.path}\` throughput`, target, reason));
+      continue;
+    }
+    const targets: Target[] = [
+      {
+        label: `service ${route.path}`,
+        url: `${service.url}${route.path}`,
+        connections: options.connections,
+      },
+    ];
+    if (route.paired) {
+      targets.push({
+        label: `baseline ${route.path}`,
+        url: `${baseline.url}${route.path}`,
+        connections: options.connections,
+      });
+    }
+    const [serviceSummary, baselineSummary] = await measureAlternately(bench, targets);
+    if (!serviceSummary) continue;
+    byPath.set(route.path, serviceSummary);
+    rows.push(
+      ...(baselineSummary
+        ? pairedRows(route.path, serviceSummary, baselineSummary)
+        : [serviceOnlyRow(route.path, serviceSummary, route.note)]),
+    );
+  }
+
+  rows.push(await measureEcho(bench, service.url, byPath.get("/tocos")));
+  rows.push(...(await measureSmart(bench, service.url)));
+
+  const serviceRss = service.residentBytes();
+  const baselineRss = baseline.residentBytes();
+  notes.push(
+    `Service stdout: a pipe drained by the harness; the service wrote ${service.stdout.lines.toLocaleString("en-US")} log lines (${formatMiB(service.stdout.bytes)}) over the whole load.`,
+  );
+  await Promise.all([service.stop(), baseline.stop()]);
+  return {
+    rows,
+    memory: memoryRow(serviceRss, baselineRss),
+    notes,
+    serviceTime: byPath.get("/time"),
+  };
+}
+
+/** Creates the mock through the management API, then hits it like any route. */
+async function measureEcho(bench: Bench, serviceUrl: string, tocos: Summary | undefined) {
+  const measure = `Echo mock hit \`GET ${MOCK_PATH}\` throughput`;
+  const created = await createMock(serviceUrl, bench.apiToken);
+  if (created.status !== 201) {
+    const reason = `\`POST /endpoints\` answered ${created.status || "nothing"}`;
+    return skippedRow(measure, TARGETS.echo, reason);
+  }
+  const hit = await probe(`${serviceUrl}${MOCK_PATH}`);
+  if (hit.status !== 200 || hit.body !== MOCK_BODY) {
+    const reason = `the mock answered ${hit.status || "nothing"}: ${hit.body.slice(0, 80)}`;
+    return skippedRow(measure, TARGETS.echo, reason);
+  }
+  const echo = await measureOne(bench, `service ${MOCK_PATH}`, `${serviceUrl}${MOCK_PATH}`);
+  return echoRow(measure, echo, tocos);
+}
+
+/** Throughput at full concurrency, then the p50 it adds over the upstream alone. */
+async function measureSmart(bench: Bench, serviceUrl: string): Promise<Row[]> {
+  const ready = await probe(`${serviceUrl}${SMART_PATH}`);
+  if (ready.status !== 200) {
+    const reason = `service answered ${ready.status || "nothing"} before the load`;
+    return [skippedRow(`\`${SMART_PATH}\` throughput`, TARGETS.smartAdded, reason)];
+  }
+  const smart = await measureOne(bench, `service ${SMART_PATH}`, `${serviceUrl}${SMART_PATH}`);
+  const connections = bench.options.latencyConnections;
+  const [viaService, direct] = await measureAlternately(bench, [
+    {
+      label: `service ${SMART_PATH} (${connections} conn.)`,
+      url: `${serviceUrl}${SMART_PATH}`,
+      connections,
+    },
+    {
+      label: `upstream direct (${connections} conn.)`,
+      url: `${bench.upstreamUrl}${UPSTREAM_PATH}`,
+      connections,
+    },
+  ]);
+  const rows = [serviceOnlyRow(SMART_PATH, smart, "local upstream answering at once")];
+  if (viaService && direct)
+    rows.push(
+      smartAddedRow(viaService, direct, connections, bench.generator.wholeMillisecondPercentiles),
+    );
+  return rows;
+}
+
+/** CPython's exact factorial and the seeds' Python stacks, when python3 has them. */
+async function measurePython(
+  bench: Bench,
+  firstFactorial: FactorialTiming[],
+  serviceTime: Summary | undefined,
+): Promise<Row[]> {
+  const { options } = bench;
+  const peers = pythonPeers(join(ROOT, "bench", "peers"));
+  const cpythonMeasure = "CPython `str(math.factorial(100000))`";
+  const peerMeasure = (name: string) => `\`/time\` throughput vs ${name}`;
+  const python = options.python ? Bun.which("python3") : null;
+  if (!python) {
+    const reason = options.python ? "python3 is not on PATH" : "Python skipped by flag";
+    return [
+      skippedRow(cpythonMeasure, TARGETS.cpython, reason),
+      ...peers.map((peer) => skippedRow(peerMeasure(peer.name), "—", reason)),
+    ];
+  }
+
+  const rows: Row[] = [];
+  log("timing CPython's str(math.factorial(100000))");
+  const cpython = await cpythonFactorialMs(python);
+  const version = await pythonVersion(python);
+  rows.push(
+    "ms" in cpython
+      ? cpythonRow(firstFactorialMs(firstFactorial).ms, cpython.ms, version)
+      : skippedRow(cpythonMeasure, TARGETS.cpython, cpython.error),
+  );
+
+  for (const peer of peers) {
+    const missing = await missingModule(python, peer.modules);
+    if (missing || !serviceTime) {
+      const reason = missing ? `python3 cannot import ${missing}` : "no service `/time` figure";
+      rows.push(skippedRow(peerMeasure(peer.name), "—", reason));
+      continue;
+    }
+    const server = await startServer({
+      name: peer.name,
+      cmd: (port) => peer.cmd(python, port),
+      env: { ...process.env } as Record<string, string>,
+      healthPath: "/time",
+    });
+    const summary = await measureOne(bench, `${peer.name} /time`, `${server.url}/time`);
+    await server.stop();
+    rows.push(peerRow(peerMeasure(peer.name), serviceTime, summary));
+  }
+  return rows;
+}
+
+function resultsDocument(table: string, notes: string[], machine: string[]): string {
+  return [
+    "# Benchmark results",
+    "",
+    "The compiled service against a raw `Bun.serve` baseline built with the same flags, both on 127.0.0.1; ratios are service ÷ baseline from the same run.",
+    "",
+    table,
+    "",
+    ...notes.map((note) => `- ${note}`),
+    "",
+    "## Machine",
+    "",
+    ...machine,
+    "",
+  ].join("\n");
+}
+
+async function main(argv: string[]): Promise<void> {
+  const options = readOptions(argv, ROOT);
+  if (!options) {
+    console.log(USAGE);
+    return;
+  }
+  const generator = await chooseGenerator(options);
+  const command = ["bun", relative(ROOT, Bun.main), ...argv].join(" ");
+  mkdirSync(WORK_DIR, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), "tocos-bench-"));
+  const cleanUp = () => {
+    killChildren();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  for (const [signal, exitCode] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    process.on(signal, () => {
+      cleanUp();
+      process.exit(exitCode);
+    });
+  }
+
+  try {
+    const serviceBinary = await buildService(options);
+    const baselineBinary = await buildBaseline();
+    const upstream = await startServer({
+      name: "upstream",
+      cmd: [process.execPath, join(ROOT, "bench", "upstream.ts")],
+      env: minimalEnv(),
+    });
+    const apiToken = crypto.randomUUID();
+    let databases = 0;
+    const bench: Bench = {
+      options,
+      generator,
+      upstreamUrl: upstream.url,
+      apiToken,
+      // Production defaults, request logging on; a fresh SQLite file per process.
+      service: () => ({
+        name: "service",
+        cmd: [serviceBinary],
+        env: {
+          ...minimalEnv(),
+          LOG_LEVEL: "info",
+          SQLITE_PATH: join(scratch, `echo-${++databases}.sqlite`),
+          SMART_UPSTREAM_URL: `${upstream.url}${UPSTREAM_PATH}`,
+          API_TOKEN: apiToken,
+          ...options.serviceEnv,
+        },
+      }),
+      baseline: { name: "baseline", cmd: [baselineBinary], env: minimalEnv() },
+    };
+
+    const startup = await measureStartups(bench);
+    const factorial = await measureFirstFactorial(bench);
+    const load = await measureUnderLoad(bench);
+    await upstream.stop();
+    const python = await measurePython(bench, factorial.runs, load.serviceTime);
+
+    const rows = [
+      ...load.rows,
+      ...factorial.rows,
+      python[0],
+      startup,
+      load.memory,
+      binarySizeRow(statSync(serviceBinary).size, statSync(baselineBinary).size),
+      ...python.slice(1),
+    ].filter((row): row is Row => row !== undefined);
+    const notes = [
+      ...load.notes,
+      "Service: the compiled binary with production defaults (`LOG_LEVEL=info`: one log line per request), its SQLite store in a temporary directory, `/api/smart` against bench/upstream.ts.",
+    ];
+    const extraEnv = Object.entries(options.serviceEnv);
+    if (extraEnv.length > 0) {
+      notes.push(
+        `Extra service environment: ${extraEnv.map(([k, v]) => `\`${k}=${v}\``).join(", ")}.`,
+      );
+    }
+    const table = markdownTable(rows);
+    const machine = machineDescription({
+      loadGenerator: describeGenerator(generator, options),
+      command,
+      date: new Date(),
+    });
+    mkdirSync(dirname(options.out), { recursive: true });
+    writeFileSync(options.out, resultsDocument(table, notes, machine));
+    console.log(table);
+    log(`wrote ${options.out}`);
+  } finally {
+    cleanUp();
+  }
+}
+
+try {
+  await main(Bun.argv.slice(2));
+} catch (error) {
+  killChildren();
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+  }
+}
