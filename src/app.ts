@@ -3,13 +3,15 @@ import packageJson from "../package.json" with { type: "json" };
 import type { Config } from "./config";
 import { ApiError, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
-import { echoRoutes, mockRoutes } from "./features/echo";
+import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
+import { metricsRoutes } from "./features/metrics";
 import { type SmartDeps, smartRoutes } from "./features/smart";
 import { timeRoutes } from "./features/time";
 import { tocosRoutes } from "./features/tocos";
 import type { Logger } from "./observability/logger";
 import { requestIdFrom } from "./observability/logger";
+import { createMetrics, type Metrics, routeLabel } from "./observability/metrics";
 import type { Store } from "./store/store";
 
 export interface AppDeps {
@@ -21,6 +23,8 @@ export interface AppDeps {
   now?: () => number;
   /** Upstream client, metrics and timers for `/api/smart`; built from config when absent. */
   smart?: Pick<SmartDeps, "metrics" | "upstream" | "timers">;
+  /** Prometheus and EMF request metrics; built from config when absent. */
+  metrics?: Metrics;
 }
 
 const JSON_TYPE = "application/json";
@@ -29,6 +33,8 @@ const JSON_TYPE = "application/json";
 interface Timing {
   startedAt: number;
   requestId: string;
+  /** The request ended in a not-found error: on the mock catch-all, that is a miss. */
+  notFound?: boolean;
 }
 const TIMING = Symbol("timing");
 type WithTiming = { [TIMING]?: Timing };
@@ -73,12 +79,15 @@ function responseStatus(value: unknown, status: unknown): number {
 
 export function createApp(deps: AppDeps) {
   const { config, logger } = deps;
+  const metrics =
+    deps.metrics ?? createMetrics({ config, endpointCount: () => deps.store.endpoints.count() });
 
   // Elysia lets a catch-all shadow routes added after it, so mockRoutes stays the last `.use`.
   return new Elysia({ name: "app" })
     .onRequest((ctx) => {
       const requestId = requestIdFrom(ctx.request.headers);
       (ctx as WithTiming)[TIMING] = { startedAt: performance.now(), requestId };
+      metrics.requestStarted();
       ctx.set.headers["x-request-id"] = requestId;
     })
     .onError(({ code, error, request, path, set, ...ctx }) => {
@@ -92,17 +101,25 @@ export function createApp(deps: AppDeps) {
           stack: error instanceof Error ? error.stack : undefined,
         });
       }
-      return errorResponse(apiError, (ctx as WithTiming)[TIMING]?.requestId);
+      const timing = (ctx as WithTiming)[TIMING];
+      if (timing && apiError.code === "not_found") timing.notFound = true;
+      return errorResponse(apiError, timing?.requestId);
     })
     .onAfterResponse((ctx) => {
       const timing = (ctx as WithTiming)[TIMING];
-      if (!timing || !logger.enabled("info")) return;
+      if (!timing) return;
+      // A request is finished once, so in-flight goes back down exactly once.
+      (ctx as WithTiming)[TIMING] = undefined;
       const status = responseStatus(ctx.responseValue, ctx.set.status);
+      const durationMs = performance.now() - timing.startedAt;
+      const route = routeLabel(ctx.route, MOCK_ROUTE, timing.notFound === true);
+      metrics.requestFinished(ctx.request.method, route, status, durationMs);
+      if (!logger.enabled("info")) return;
       logger.info("request", {
         method: ctx.request.method,
-        route: ctx.route || "/{unmatched}",
+        route,
         status,
-        durationMs: Math.round((performance.now() - timing.startedAt) * 1000) / 1000,
+        durationMs: Math.round(durationMs * 1000) / 1000,
         requestId: timing.requestId,
       });
     })
@@ -111,10 +128,11 @@ export function createApp(deps: AppDeps) {
       response: { 200: t.Object({ status: t.Literal("ok") }) },
       detail: { tags: ["operations"], summary: "Readiness check" },
     })
+    .use(metricsRoutes(metrics))
     .use(timeRoutes(deps.now))
     .use(tocosRoutes(deps.store.users))
     .use(factorialRoutes(deps.factorial, config.factorialMax))
-    .use(smartRoutes({ config, logger, ...deps.smart }))
+    .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
     .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
     .use(mockRoutes(deps.store.endpoints));
 }

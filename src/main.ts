@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { createFactorialService } from "./features/factorial/service";
 import { createLogger } from "./observability/logger";
+import { createMetrics } from "./observability/metrics";
 import { openStore } from "./store/open";
 import type { Store } from "./store/store";
 
@@ -34,10 +35,16 @@ function serve(store: Store) {
     onWorkerError: (error) =>
       logger.warn("factorial worker failed, computing inline", { error: error.message }),
   });
+  const metrics = createMetrics({
+    config,
+    processMetrics: true,
+    endpointCount: () => store.endpoints.count(),
+  });
   const app = createApp({
     config,
     logger,
     store,
+    metrics,
     factorial: (n) => factorials.digits(n),
   }).listen({ port: config.port, hostname: "0.0.0.0" });
 
@@ -62,6 +69,7 @@ function serve(store: Store) {
     await store.close();
     factorials.close();
     logger.info("stopped");
+    metrics.flush();
     logger.flush();
     process.exit(0);
   }

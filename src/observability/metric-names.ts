@@ -40,6 +40,8 @@ export const EMF = {
   errors5xx: "Errors5xx",
   /** Per-outcome upstream counters are named `Upstream_<outcome>`, e.g. `Upstream_success`. */
   upstreamPrefix: "Upstream_",
+  /** Upstream attempt durations, in milliseconds. */
+  upstreamLatency: "UpstreamLatency",
   hedgesFired: "HedgesFired",
   smartResultPrefix: "Smart_",
 } as const;

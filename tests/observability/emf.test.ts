@@ -1,0 +1,210 @@
+import { describe, expect, it } from "bun:test";
+import { createEmfWriter, MAX_VALUES_PER_METRIC } from "../../src/observability/emf";
+import {
+  EMF,
+  ROUTE_UNMATCHED,
+  SMART_OUTCOMES,
+  SMART_RESULTS,
+  smartResultMetricName,
+  upstreamMetricName,
+} from "../../src/observability/metric-names";
+import { startServer } from "../support/process";
+import { emfLines, emfViolations } from "./emf-spec";
+import { eventually } from "./support";
+
+type Document = Record<string, unknown> & {
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: string; Unit?: string }[];
+    }[];
+  };
+};
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A writer whose lines land in memory, parsed. */
+function capturedWriter(now = () => 1_800_000_000_000) {
+  const raw: string[] = [];
+  const writer = createEmfWriter({
+    namespace: "test-ns",
+    now,
+    sink: (chunk) => raw.push(...chunk.split("\n").filter(Boolean)),
+  });
+  const documents = () => raw.map((line) => JSON.parse(line) as Document);
+  return { writer, raw, documents };
+}
+
+describe("EMF lines", () => {
+  it("meet the specification's required fields and limits", async () => {
+    const { writer, raw } = capturedWriter();
+    writer.request("/time", "GET", 200, 0.25);
+    writer.request("/tocos/:user", "GET", 404, 1.5);
+    writer.attempt("success", 250);
+    writer.hedgesFired(2);
+    writer.response("hedge");
+    await nextTurn();
+    expect(raw.length).toBe(3);
+    expect(raw.flatMap(emfViolations)).toEqual([]);
+  });
+
+  it("carry the namespace, the Route and Method dimensions and the request metrics", async () => {
+    const { writer, documents } = capturedWriter();
+    writer.request("/tocos/:user", "GET", 200, 1.25);
+    await nextTurn();
+    const [document] = documents();
+    expect(document?._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: "test-ns",
+        Dimensions: [[EMF.dimensions.route, EMF.dimensions.method]],
+        Metrics: [
+          { Name: EMF.latency, Unit: "Milliseconds" },
+          { Name: EMF.requests, Unit: "Count" },
+          { Name: EMF.errors4xx, Unit: "Count" },
+          { Name: EMF.errors5xx, Unit: "Count" },
+        ],
+      },
+    ]);
+    expect(document?.Route).toBe("/tocos/:user");
+    expect(document?.Method).toBe("GET");
+  });
+
+  it("stamp each line with the time it was written", async () => {
+    const { writer, documents } = capturedWriter(() => 1_812_345_678_901);
+    writer.request("/time", "GET", 200, 1);
+    await nextTurn();
+    expect(documents()[0]?._aws.Timestamp).toBe(1_812_345_678_901);
+  });
+
+  it("group one turn's requests per route and method into one line", async () => {
+    const { writer, documents } = capturedWriter();
+    writer.request("/time", "GET", 200, 1);
+    writer.request("/time", "GET", 200, 2);
+    writer.request("/time", "GET", 200, 3);
+    writer.request("/tocos", "GET", 200, 4);
+    await nextTurn();
+    const lines = documents().map((d) => [d.Route, d.Latency, d[EMF.requests]]);
+    expect(lines).toEqual([
+      ["/time", [1, 2, 3], 3],
+      ["/tocos", [4], 1],
+    ]);
+  });
+
+  it("count 4xx and 5xx answers", async () => {
+    const { writer, documents } = capturedWriter();
+    for (const status of [200, 404, 422, 500, 503, 504, 302])
+      writer.request("/x", "GET", status, 1);
+    await nextTurn();
+    const [document] = documents();
+    expect([document?.[EMF.errors4xx], document?.[EMF.errors5xx]]).toEqual([2, 3]);
+  });
+
+  it("never put more than 100 values in one metric", async () => {
+    const { writer, documents, raw } = capturedWriter();
+    for (let i = 0; i < 250; i++) writer.request("/time", "GET", 200, i);
+    await nextTurn();
+    const latencies = documents().map((d) => (d.Latency as number[]).length);
+    expect(Math.max(...latencies)).toBeLessThanOrEqual(MAX_VALUES_PER_METRIC);
+    expect(documents().reduce((sum, d) => sum + (d[EMF.requests] as number), 0)).toBe(250);
+    expect(raw.flatMap(emfViolations)).toEqual([]);
+  });
+
+  it("carry upstream outcomes, hedges and results without dimensions", async () => {
+    const { writer, documents } = capturedWriter();
+    writer.attempt("timeout", 300);
+    writer.attempt("success", 120);
+    writer.hedgesFired(2);
+    writer.response("hedge");
+    await nextTurn();
+    const [document] = documents();
+    expect(document?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([[]]);
+    expect(document?.[upstreamMetricName("timeout")]).toBe(1);
+    expect(document?.[upstreamMetricName("success")]).toBe(1);
+    expect(document?.[upstreamMetricName("http_error")]).toBe(0);
+    expect(document?.[EMF.upstreamLatency]).toEqual([300, 120]);
+    expect(document?.[EMF.hedgesFired]).toBe(2);
+    expect(document?.[smartResultMetricName("hedge")]).toBe(1);
+    const names = document?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name);
+    for (const outcome of SMART_OUTCOMES) expect(names).toContain(upstreamMetricName(outcome));
+    for (const result of SMART_RESULTS) expect(names).toContain(smartResultMetricName(result));
+  });
+
+  it("are written once per event-loop turn, not once per request", async () => {
+    const writes: string[] = [];
+    const writer = createEmfWriter({ namespace: "n", sink: (chunk) => writes.push(chunk) });
+    for (let i = 0; i < 20; i++) writer.request(i % 2 ? "/a" : "/b", "GET", 200, 1);
+    expect(writes).toEqual([]);
+    await nextTurn();
+    expect(writes.length).toBe(1);
+    expect(writes[0]?.split("\n").filter(Boolean).length).toBe(2);
+  });
+
+  it("are written at once by flush, for shutdown", () => {
+    const { writer, raw } = capturedWriter();
+    writer.request("/time", "GET", 200, 1);
+    writer.flush();
+    expect(raw.length).toBe(1);
+  });
+
+  it("are not written for a turn with nothing to report", async () => {
+    const { writer, raw } = capturedWriter();
+    writer.request("/time", "GET", 200, 1);
+    await nextTurn();
+    await nextTurn();
+    writer.flush();
+    expect(raw.length).toBe(1);
+  });
+});
+
+describe("the service with METRICS_EMF=1", () => {
+  const requests = ["/time", "/tocos/Sam", "/tocos/Nobody", "/no/such/page", "/healthz"];
+
+  /** Runs the service, sends `requests`, stops it with SIGTERM, and returns all it wrote. */
+  async function emfOutput(env: Record<string, string>) {
+    const server = await startServer({ env: { LOG_LEVEL: "info", ...env } });
+    try {
+      for (const path of requests) await (await fetch(`${server.url}${path}`)).arrayBuffer();
+    } finally {
+      expect(await server.stop("SIGTERM")).toBe(0);
+    }
+    // The last line logged at shutdown comes after every EMF line; wait until it is read.
+    return await eventually(
+      async () => (server.output().includes('"msg":"stopped"') ? server.output() : undefined),
+      2_000,
+      "the shutdown log line",
+    );
+  }
+
+  it("writes valid EMF lines on stdout, flushed by the time it exits", async () => {
+    const output = await emfOutput({ METRICS_EMF: "1", METRICS_NAMESPACE: "emf-test" });
+    const lines = emfLines(output);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.flatMap(emfViolations)).toEqual([]);
+    const documents = lines.map((line) => JSON.parse(line) as Document);
+    expect(new Set(documents.map((d) => d._aws.CloudWatchMetrics[0]?.Namespace))).toEqual(
+      new Set(["emf-test"]),
+    );
+    const requestsByRoute: Record<string, number> = {};
+    for (const d of documents) {
+      const route = `${d.Method} ${d.Route}`;
+      requestsByRoute[route] = (requestsByRoute[route] ?? 0) + (d[EMF.requests] as number);
+    }
+    expect(requestsByRoute).toMatchObject({
+      "GET /time": 1,
+      "GET /tocos/:user": 2,
+      [`GET ${ROUTE_UNMATCHED}`]: 1,
+    });
+  });
+
+  it("writes them on Lambda without being asked", async () => {
+    const output = await emfOutput({ AWS_LAMBDA_FUNCTION_NAME: "tocos-test" });
+    expect(emfLines(output).length).toBeGreaterThan(0);
+  });
+
+  it("writes none by default", async () => {
+    const output = await emfOutput({});
+    expect(emfLines(output)).toEqual([]);
+  });
+});
