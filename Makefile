@@ -58,6 +58,10 @@ compile: install ## Build dist/server for this machine, and for linux arm64 and 
 	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-arm64 $(ENTRY) $(WORKERS) --outfile dist/server-linux-arm64
 	$(BUN) build $(BUILD_FLAGS) --target=bun-linux-x64 $(ENTRY) $(WORKERS) --outfile dist/server-linux-x64
 
+.PHONY: soak
+soak: install ## 64 connections of mixed traffic for 60 s, then 1,000 /api/smart requests against a faulty upstream
+	$(BUN) tests/soak/soak.ts
+
 BENCH_FLAGS ?=
 
 .PHONY: bench

@@ -9,9 +9,9 @@ import { metricsRoutes } from "./features/metrics";
 import { type SmartDeps, smartRoutes } from "./features/smart";
 import { timeRoutes } from "./features/time";
 import { tocosRoutes } from "./features/tocos";
+import { instrument, markNotFound, pathOf } from "./observability/http";
 import type { Logger } from "./observability/logger";
-import { requestIdFrom } from "./observability/logger";
-import { createMetrics, type Metrics, routeLabel } from "./observability/metrics";
+import { createMetrics, type Metrics } from "./observability/metrics";
 import type { Store } from "./store/store";
 
 export interface AppDeps {
@@ -29,19 +29,8 @@ export interface AppDeps {
 
 const JSON_TYPE = "application/json";
 
-/** Per-request bookkeeping, kept on Elysia's context object. */
-interface Timing {
-  startedAt: number;
-  requestId: string;
-  /** The request ended in a not-found error: on the mock catch-all, that is a miss. */
-  notFound?: boolean;
-}
-const TIMING = Symbol("timing");
-type WithTiming = { [TIMING]?: Timing };
-
-function errorResponse(error: ApiError, requestId: string | undefined): Response {
+function errorResponse(error: ApiError): Response {
   const headers: Record<string, string> = { "content-type": JSON_TYPE, ...error.headers };
-  if (requestId) headers["x-request-id"] = requestId;
   return new Response(JSON.stringify(error.toDocument()), { status: error.status, headers });
 }
 
@@ -72,27 +61,16 @@ function toApiError(code: string | number, error: unknown, path: string): ApiErr
   return new ApiError(500, "internal_error", "The server failed to handle this request");
 }
 
-function responseStatus(value: unknown, status: unknown): number {
-  if (value instanceof Response) return value.status;
-  return typeof status === "number" ? status : 200;
-}
-
-export function createApp(deps: AppDeps) {
+/** The Elysia app: docs, the error mapping and every feature. */
+function createRoutes(deps: AppDeps, metrics: Metrics) {
   const { config, logger } = deps;
-  const metrics =
-    deps.metrics ?? createMetrics({ config, endpointCount: () => deps.store.endpoints.count() });
-
   // Elysia lets a catch-all shadow routes added after it, so mockRoutes stays the last `.use`.
-  return new Elysia({ name: "app" })
-    .onRequest((ctx) => {
-      const requestId = requestIdFrom(ctx.request.headers);
-      (ctx as WithTiming)[TIMING] = { startedAt: performance.now(), requestId };
-      metrics.requestStarted();
-      ctx.set.headers["x-request-id"] = requestId;
-    })
-    .onError(({ code, error, request, path, set, ...ctx }) => {
+  // standardHostname off: Elysia's fast path assumes a host of at least 4 characters.
+  return new Elysia({ name: "app", handler: { standardHostname: false } })
+    // The hook takes only what it needs: Elysia prepares, for every route, whatever any hook reads.
+    .onError(({ code, error, request }) => {
+      const path = pathOf(request.url);
       const apiError = toApiError(code, error, path);
-      set.status = apiError.status;
       if (apiError.status >= 500 && !(error instanceof ApiError)) {
         logger.error("unhandled error", {
           path,
@@ -101,27 +79,8 @@ export function createApp(deps: AppDeps) {
           stack: error instanceof Error ? error.stack : undefined,
         });
       }
-      const timing = (ctx as WithTiming)[TIMING];
-      if (timing && apiError.code === "not_found") timing.notFound = true;
-      return errorResponse(apiError, timing?.requestId);
-    })
-    .onAfterResponse((ctx) => {
-      const timing = (ctx as WithTiming)[TIMING];
-      if (!timing) return;
-      // A request is finished once, so in-flight goes back down exactly once.
-      (ctx as WithTiming)[TIMING] = undefined;
-      const status = responseStatus(ctx.responseValue, ctx.set.status);
-      const durationMs = performance.now() - timing.startedAt;
-      const route = routeLabel(ctx.route, MOCK_ROUTE, timing.notFound === true);
-      metrics.requestFinished(ctx.request.method, route, status, durationMs);
-      if (!logger.enabled("info")) return;
-      logger.info("request", {
-        method: ctx.request.method,
-        route,
-        status,
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        requestId: timing.requestId,
-      });
+      if (apiError.code === "not_found") markNotFound(request);
+      return errorResponse(apiError);
     })
     .use(docsRoutes(packageJson.version))
     .get("/healthz", () => ({ status: "ok" as const }), {
@@ -135,6 +94,37 @@ export function createApp(deps: AppDeps) {
     .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
     .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
     .use(mockRoutes(deps.store.endpoints));
+}
+
+export interface ListenOptions {
+  port: number;
+  hostname: string;
+}
+
+/**
+ * The service: the Elysia app behind request instrumentation. `handle` is what
+ * the server calls and what tests call; `app` is the Elysia instance, for tests
+ * that add a route of their own before the first request.
+ */
+export function createApp(deps: AppDeps) {
+  const metrics =
+    deps.metrics ??
+    createMetrics({ config: deps.config, endpointCount: () => deps.store.endpoints.count() });
+  const app = createRoutes(deps, metrics);
+  const handle = instrument({
+    routes: () => app.routes,
+    fetch: (request) => app.fetch(request),
+    logger: deps.logger,
+    metrics,
+    mockRoute: MOCK_ROUTE,
+  });
+  return {
+    app,
+    metrics,
+    handle,
+    listen: ({ port, hostname }: ListenOptions) =>
+      Bun.serve({ port, hostname, fetch: handle, development: false }),
+  };
 }
 
 export type App = ReturnType<typeof createApp>;

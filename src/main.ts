@@ -40,16 +40,13 @@ function serve(store: Store) {
     processMetrics: true,
     endpointCount: () => store.endpoints.count(),
   });
-  const app = createApp({
+  const server = createApp({
     config,
     logger,
     store,
     metrics,
     factorial: (n) => factorials.digits(n),
   }).listen({ port: config.port, hostname: "0.0.0.0" });
-
-  const server = app.server;
-  if (!server) throw new Error("server did not start");
   logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
 
   let stopping = false;

@@ -26,10 +26,11 @@ describe("the one error format", () => {
 
   it("turns an unexpected exception into a 500 without its message or stack", async () => {
     const { logger, lines } = memoryLogger();
-    const app = testApp({ logger }).get("/boom", () => {
+    const service = testApp({ logger });
+    service.app.get("/boom", () => {
       throw new Error("secret internals");
     });
-    const response = await app.handle(get("/boom"));
+    const response = await service.handle(get("/boom"));
     const text = await response.text();
     expect(response.status).toBe(500);
     expect(JSON.parse(text)).toEqual({
@@ -47,7 +48,8 @@ describe("the one error format", () => {
   });
 
   it("keeps a thrown ApiError's status, code, source and headers", async () => {
-    const app = testApp().get("/teapot", () => {
+    const service = testApp();
+    service.app.get("/teapot", () => {
       throw new ApiError(
         418,
         "teapot",
@@ -56,7 +58,7 @@ describe("the one error format", () => {
         { "retry-after": "7" },
       );
     });
-    const response = await app.handle(get("/teapot"));
+    const response = await service.handle(get("/teapot"));
     expect(response.status).toBe(418);
     expect(response.headers.get("retry-after")).toBe("7");
     expect(await response.json()).toEqual({
@@ -67,10 +69,11 @@ describe("the one error format", () => {
   });
 
   it("maps the framework's query validation errors to 400 with the parameter", async () => {
-    const app = testApp().get("/typed", ({ query }) => query.n, {
+    const service = testApp();
+    service.app.get("/typed", ({ query }) => query.n, {
       query: t.Object({ n: t.Numeric() }),
     });
-    const response = await app.handle(get("/typed?n=abc"));
+    const response = await service.handle(get("/typed?n=abc"));
     expect(response.status).toBe(400);
     const body = await errorsOf(response);
     expect(body.errors[0]?.code).toBe("invalid_parameter");
@@ -78,10 +81,11 @@ describe("the one error format", () => {
   });
 
   it("maps the framework's body validation errors to 422 with a JSON pointer", async () => {
-    const app = testApp().post("/typed", ({ body }) => body, {
+    const service = testApp();
+    service.app.post("/typed", ({ body }) => body, {
       body: t.Object({ data: t.Object({ name: t.String() }) }),
     });
-    const response = await app.handle(
+    const response = await service.handle(
       req("/typed", {
         method: "POST",
         headers: { "content-type": "application/json" },

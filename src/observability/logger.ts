@@ -17,6 +17,8 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** The access-log line, at info: built without an intermediate object, since it runs per request. */
+  access(method: string, route: string, status: number, durationMs: number, requestId: string): void;
   /** Writes out whatever is buffered; called at shutdown. */
   flush(): void;
 }
@@ -40,15 +42,21 @@ export function createLogger(level: LogLevel, sink: LogSink = stdoutSink): Logge
     sink(chunk);
   };
 
-  const write = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
-    if (RANK[lvl] < threshold) return;
-    buffer += `${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields })}\n`;
+  const append = (line: string) => {
+    buffer += line;
     if (buffer.length > 64 * 1024) flush();
     else if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
     }
   };
+
+  const write = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
+    if (RANK[lvl] < threshold) return;
+    append(`${JSON.stringify({ time: timestamp(), level: lvl, msg, ...fields })}\n`);
+  };
+
+  const accessEnabled = RANK.info >= threshold;
 
   return {
     level,
@@ -57,8 +65,27 @@ export function createLogger(level: LogLevel, sink: LogSink = stdoutSink): Logge
     info: (msg, fields) => write("info", msg, fields),
     warn: (msg, fields) => write("warn", msg, fields),
     error: (msg, fields) => write("error", msg, fields),
+    access: (method, route, status, durationMs, requestId) => {
+      if (!accessEnabled) return;
+      // method is a validated token and route a template; only the id may need escaping.
+      append(
+        `{"time":"${timestamp()}","level":"info","msg":"request","method":"${method}","route":${JSON.stringify(route)},"status":${status},"durationMs":${Math.round(durationMs * 1000) / 1000},"requestId":${JSON.stringify(requestId)}}\n`,
+      );
+    },
     flush,
   };
+}
+
+/** ISO-8601 time, formatted once per millisecond however many lines share it. */
+let lastMs = 0;
+let lastIso = "";
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
 
 /** Request ids: the Lambda Web Adapter's when it forwards one, otherwise a cheap unique one. */
@@ -85,7 +112,8 @@ export function requestIdFrom(headers: Headers): string {
 function jsonField(raw: string, key: string): string | undefined {
   try {
     const value = (JSON.parse(raw) as Record<string, unknown>)[key];
-    return typeof value === "string" && value.length > 0 && value.length <= 128 ? value : undefined;
+    // The id goes back out in a response header, so only visible ASCII is taken.
+    return typeof value === "string" && /^[\x21-\x7e]{1,128}$/.test(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -190,9 +190,9 @@ describe("http_requests_in_flight", () => {
   it("comes back down after the client disconnects mid-request", async () => {
     upstream = startFakeUpstream(() => hang());
     const config = defaultConfig({ smartUpstreamUrl: upstream.url, smartHedgeCount: 0 });
-    const app = testApp({ config }).listen({ port: 0, hostname: "127.0.0.1" });
+    const server = testApp({ config }).listen({ port: 0, hostname: "127.0.0.1" });
     try {
-      const base = `http://127.0.0.1:${app.server?.port}`;
+      const base = `http://127.0.0.1:${server.port}`;
       const scrapeInFlight = async () =>
         sampleValue(
           parseExposition(await (await fetch(`${base}/metrics`)).text()),
@@ -214,7 +214,7 @@ describe("http_requests_in_flight", () => {
         "in-flight back to the scrape alone",
       );
     } finally {
-      await app.stop(true);
+      await server.stop(true);
     }
   });
 });

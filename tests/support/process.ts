@@ -14,10 +14,28 @@ export interface RunningServer {
  * Starts the service (from source, or a compiled binary) on a free loopback
  * port and waits until /healthz answers 200.
  */
-export async function startServer(
-  options: { cmd?: string[]; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
-): Promise<RunningServer> {
-  const port = freePort();
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, freePort());
+    } catch (error) {
+      // Another process can take the free port before the server binds it: try another.
+      if (!(error instanceof PortTaken) || attempt === 3) throw error;
+    }
+  }
+}
+
+interface StartOptions {
+  cmd?: string[];
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  /** Keeps only the stdout lines it accepts in `output()`; long runs keep their memory small. */
+  keepLine?: (line: string) => boolean;
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(options: StartOptions, port: number): Promise<RunningServer> {
   const cmd = options.cmd ?? [process.execPath, "src/main.ts"];
   const proc = Bun.spawn(cmd, {
     env: { SQLITE_PATH: ":memory:", LOG_LEVEL: "info", ...options.env, PORT: String(port) },
@@ -25,16 +43,28 @@ export async function startServer(
     stderr: "pipe",
   });
   let out = "";
+  let partial = "";
   const decoder = new TextDecoder();
+  const keepLine = options.keepLine;
   void (async () => {
-    for await (const chunk of proc.stdout) out += decoder.decode(chunk);
+    for await (const chunk of proc.stdout) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (!keepLine) {
+        out += text;
+        continue;
+      }
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) if (keepLine(line)) out += `${line}\n`;
+    }
   })();
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) break;
     try {
-      const res = await fetch(`${url}/healthz`);
+      // `Connection: close`, so no pooled connection outlives the check.
+      const res = await fetch(`${url}/healthz`, { headers: { connection: "close" } });
       if (res.status === 200) {
         await res.arrayBuffer();
         return {
@@ -53,7 +83,12 @@ export async function startServer(
     }
     await Bun.sleep(20);
   }
+  const exitedEarly = proc.exitCode !== null;
   proc.kill("SIGKILL");
   const stderr = await new Response(proc.stderr).text();
-  throw new Error(`server did not become healthy: ${stderr}${out}`);
+  const message = `server did not become healthy: ${stderr}${out}`;
+  if (exitedEarly && /EADDRINUSE|address already in use|server did not start/i.test(stderr)) {
+    throw new PortTaken(message);
+  }
+  throw new Error(message);
 }

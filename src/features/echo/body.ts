@@ -18,6 +18,13 @@ const unsupportedMediaType = (got: string | null) =>
 export const payloadTooLarge = (maxBytes: number) =>
   new ApiError(413, "payload_too_large", `The request body must be at most ${maxBytes} bytes`);
 
+const clientClosed = () =>
+  new ApiError(
+    499,
+    "client_closed_request",
+    "The client closed the connection before the request body was complete",
+  );
+
 const malformed = (why: string) =>
   new ApiError(400, "malformed_body", `The request body is not valid JSON: ${why}`);
 
@@ -42,7 +49,14 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
   let total = 0;
   const reader = request.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      read = await reader.read();
+    } catch {
+      // The client went away mid-body: no one reads the answer, but it is not a server fault.
+      throw clientClosed();
+    }
+    const { done, value } = read;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

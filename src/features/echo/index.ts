@@ -83,11 +83,16 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
   };
 
   return new Elysia({ name: "echo" })
-    .onBeforeHandle(
-      jsonApiErrors(({ request }: { request: Request }) => {
-        checkToken?.(request.headers.get("authorization"));
-      }),
-    )
+    // Destructured, not `(context) => ...`: Elysia infers from a hook's parameters what every
+    // route must prepare, and a whole-context hook would make all routes parse cookies and more.
+    .onBeforeHandle(({ request }) => {
+      if (!checkToken) return;
+      try {
+        checkToken(request.headers.get("authorization"));
+      } catch (error) {
+        throw asJsonApi(error);
+      }
+    })
     .get(
       "/endpoints",
       jsonApiErrors(async () => jsonApi(200, { data: (await endpoints.list()).map(toResource) })),

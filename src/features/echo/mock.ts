@@ -8,9 +8,9 @@ import type { Endpoint } from "../../store/store";
 /** A mock body is text; without a stored Content-Type the server would call it octet-stream. */
 export const DEFAULT_BODY_TYPE = "text/plain; charset=utf-8";
 
-/** Responses to HEAD, and 204 and 304 responses, carry no body. */
+/** Responses to HEAD, and 204, 205 and 304 responses, carry no body. */
 const sendsBody = (method: string, code: number) =>
-  method !== "HEAD" && code !== 204 && code !== 304;
+  method !== "HEAD" && code !== 204 && code !== 205 && code !== 304;
 
 export function mockResponse(endpoint: Endpoint, method: string): Response {
   const { code, headers, body } = endpoint.response;

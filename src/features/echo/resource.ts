@@ -24,16 +24,18 @@ const firstValue = (header: string | null) => header?.split(",")[0]?.trim() || u
  * Gateway or a proxy, `x-forwarded-proto` and `x-forwarded-host` name what the client used.
  */
 export function mockUrl(request: Request, path: string): string {
-  const url = new URL(request.url);
+  // An empty or malformed Host header leaves the request without an absolute URL.
+  const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
   const forwardedProto = firstValue(request.headers.get("x-forwarded-proto"))?.toLowerCase();
   const scheme =
     forwardedProto === "http" || forwardedProto === "https"
       ? forwardedProto
-      : url.protocol.slice(0, -1);
+      : (url?.protocol.slice(0, -1) ?? "http");
   const candidates = [
     firstValue(request.headers.get("x-forwarded-host")),
     request.headers.get("host") ?? undefined,
   ];
-  const host = candidates.find((h) => h !== undefined && HOST.test(h)) ?? url.host;
-  return `${scheme}://${host}${path}`;
+  const host = candidates.find((h) => h !== undefined && HOST.test(h)) ?? url?.host;
+  // Without a usable host, a relative reference is the only true Location (RFC 9110 10.2.2).
+  return host ? `${scheme}://${host}${path}` : path;
 }

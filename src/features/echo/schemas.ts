@@ -40,7 +40,7 @@ const MockResponseSchema = t.Object(
     ),
     body: t.Optional(
       t.String({
-        description: `Served verbatim; at most ${LIMITS.bodyBytes} bytes of UTF-8. Refused for HEAD mocks and for codes 204 and 304, which carry no body.`,
+        description: `Served verbatim; at most ${LIMITS.bodyBytes} bytes of UTF-8. Refused for HEAD mocks and for codes 204, 205 and 304, which carry no body.`,
         examples: ['"{ \\"message\\": \\"Hello, world\\" }"'],
       }),
     ),

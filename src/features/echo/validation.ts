@@ -59,7 +59,7 @@ export const RESERVED_ROOTS = [
 ] as const;
 
 /** Codes whose responses never carry a body. */
-const BODILESS_CODES = new Set([204, 304]);
+const BODILESS_CODES = new Set([204, 205, 304]);
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;

@@ -3,17 +3,19 @@ import { hang } from "../../support/fake-upstream";
 import { eventually, type SmartFixture, smartFixture, smartLogs } from "./support";
 
 let fixture: SmartFixture | undefined;
+let server: ReturnType<SmartFixture["app"]["listen"]> | undefined;
 afterEach(async () => {
-  await fixture?.app.stop(true);
+  await server?.stop(true);
+  server = undefined;
   await fixture?.close();
   fixture = undefined;
 });
 
 /** Sends a smart request over a real socket and drops it after `dropAfterMs`. */
 async function dropMidRace(f: SmartFixture, dropAfterMs: number) {
-  const server = f.app.listen({ port: 0, hostname: "127.0.0.1" }).server;
+  server = f.app.listen({ port: 0, hostname: "127.0.0.1" });
   const client = new AbortController();
-  const request = fetch(`http://127.0.0.1:${server?.port}/api/smart?timeout=5000`, {
+  const request = fetch(`http://127.0.0.1:${server.port}/api/smart?timeout=5000`, {
     signal: client.signal,
   }).catch(() => undefined);
   await Bun.sleep(dropAfterMs);
