@@ -6,7 +6,7 @@ SHELL := bash
 BUN_VERSION := $(shell node -p "require('./package.json').devDependencies.bun")
 BUN := .tools/node_modules/.bin/bun
 STAGE ?= dev
-BUILD_FLAGS := --compile --minify-whitespace --minify-syntax --bytecode --format=esm
+BUILD_FLAGS := --compile --splitting --minify-whitespace --minify-syntax --bytecode --format=esm
 ENTRY := src/main.ts
 # Bun workers in a compiled binary must be bundled as extra entry points.
 WORKERS := src/features/factorial/worker.ts

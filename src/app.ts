@@ -66,34 +66,36 @@ function createRoutes(deps: AppDeps, metrics: Metrics) {
   const { config, logger } = deps;
   // Elysia lets a catch-all shadow routes added after it, so mockRoutes stays the last `.use`.
   // standardHostname off: Elysia's fast path assumes a host of at least 4 characters.
-  return new Elysia({ name: "app", handler: { standardHostname: false } })
-    // The hook takes only what it needs: Elysia prepares, for every route, whatever any hook reads.
-    .onError(({ code, error, request }) => {
-      const path = pathOf(request.url);
-      const apiError = toApiError(code, error, path);
-      if (apiError.status >= 500 && !(error instanceof ApiError)) {
-        logger.error("unhandled error", {
-          path,
-          method: request.method,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-          stack: error instanceof Error ? error.stack : undefined,
-        });
-      }
-      if (apiError.code === "not_found") markNotFound(request);
-      return errorResponse(apiError);
-    })
-    .use(docsRoutes(packageJson.version))
-    .get("/healthz", () => ({ status: "ok" as const }), {
-      response: { 200: t.Object({ status: t.Literal("ok") }) },
-      detail: { tags: ["operations"], summary: "Readiness check" },
-    })
-    .use(metricsRoutes(metrics))
-    .use(timeRoutes(deps.now))
-    .use(tocosRoutes(deps.store.users))
-    .use(factorialRoutes(deps.factorial, config.factorialMax))
-    .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
-    .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
-    .use(mockRoutes(deps.store.endpoints));
+  return (
+    new Elysia({ name: "app", handler: { standardHostname: false } })
+      // The hook takes only what it needs: Elysia prepares, for every route, whatever any hook reads.
+      .onError(({ code, error, request }) => {
+        const path = pathOf(request.url);
+        const apiError = toApiError(code, error, path);
+        if (apiError.status >= 500 && !(error instanceof ApiError)) {
+          logger.error("unhandled error", {
+            path,
+            method: request.method,
+            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            stack: error instanceof Error ? error.stack : undefined,
+          });
+        }
+        if (apiError.code === "not_found") markNotFound(request);
+        return errorResponse(apiError);
+      })
+      .use(docsRoutes(packageJson.version))
+      .get("/healthz", () => ({ status: "ok" as const }), {
+        response: { 200: t.Object({ status: t.Literal("ok") }) },
+        detail: { tags: ["operations"], summary: "Readiness check" },
+      })
+      .use(metricsRoutes(metrics))
+      .use(timeRoutes(deps.now))
+      .use(tocosRoutes(deps.store.users))
+      .use(factorialRoutes(deps.factorial, config.factorialMax))
+      .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
+      .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
+      .use(mockRoutes(deps.store.endpoints))
+  );
 }
 
 export interface ListenOptions {
@@ -117,6 +119,7 @@ export function createApp(deps: AppDeps) {
     logger: deps.logger,
     metrics,
     mockRoute: MOCK_ROUTE,
+    trustAdapterHeaders: deps.config.onLambda,
   });
   return {
     app,

@@ -24,6 +24,8 @@ export interface Config {
   smartHedgeCount: number;
   smartAttemptTimeoutMs: number;
   smartMaxTimeoutMs: number;
+  /** Running on AWS Lambda: the Lambda Web Adapter's request-context headers can be trusted. */
+  onLambda: boolean;
   metricsEmf: boolean;
   metricsNamespace: string;
   shutdownGraceMs: number;
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env): Config {
     smartHedgeCount: integer(env, "SMART_HEDGE_COUNT", 2, 0, 2),
     smartAttemptTimeoutMs: integer(env, "SMART_ATTEMPT_TIMEOUT_MS", 10_000, 1, 600_000),
     smartMaxTimeoutMs: integer(env, "SMART_MAX_TIMEOUT_MS", 60_000, 1, 600_000),
+    onLambda: optional(env, "AWS_LAMBDA_FUNCTION_NAME") !== undefined,
     metricsEmf: flag(env, "METRICS_EMF") || optional(env, "AWS_LAMBDA_FUNCTION_NAME") !== undefined,
     metricsNamespace: optional(env, "METRICS_NAMESPACE") ?? SERVICE_NAME,
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 5_000, 0, 60_000),

@@ -19,7 +19,9 @@ function readConfig() {
 }
 
 const config = readConfig();
-const logger = createLogger(config.logLevel);
+// Off Lambda, log lines are written at most every 20 ms: one write for many requests.
+const logger = createLogger(config.logLevel, undefined, { batchMs: config.onLambda ? 0 : 20 });
+process.on("exit", () => logger.flush());
 // No top-level await: the compiled binary is built with --bytecode, which does not allow it.
 openStore(config, logger).then(serve, (error: unknown) => {
   logger.error("the store could not be opened", {

@@ -104,10 +104,17 @@ describe("the one error format", () => {
     expect(ok.headers.get("x-request-id")).not.toBe(missing.headers.get("x-request-id"));
   });
 
-  it("takes the request id from the Lambda Web Adapter's request context", async () => {
-    const response = await testApp().handle(
+  it("takes the request id from the Lambda Web Adapter's request context on Lambda", async () => {
+    const response = await testApp({ config: { onLambda: true } }).handle(
       get("/time", { "x-amzn-request-context": JSON.stringify({ requestId: "abc-123" }) }),
     );
     expect(response.headers.get("x-request-id")).toBe("abc-123");
+  });
+
+  it("ignores a client's adapter context header off Lambda", async () => {
+    const response = await testApp({ config: { onLambda: false } }).handle(
+      get("/time", { "x-amzn-request-context": JSON.stringify({ requestId: "chosen-id" }) }),
+    );
+    expect(response.headers.get("x-request-id")).not.toBe("chosen-id");
   });
 });

@@ -47,7 +47,9 @@ function requestFromEvent(event: HttpApiEvent): Request {
 
 describe("events/ replayed against the app", () => {
   // The smart event's upstream is a closed loopback port, so it fails fast and offline.
-  const app = testApp({ config: { smartUpstreamUrl: `http://127.0.0.1:${freePort()}/api/work` } });
+  const app = testApp({
+    config: { onLambda: true, smartUpstreamUrl: `http://127.0.0.1:${freePort()}/api/work` },
+  });
 
   for (const [file, status] of Object.entries(expected)) {
     it(`${file} answers ${JSON.stringify(status)}`, async () => {

@@ -1,7 +1,7 @@
 import type { Server } from "bun";
 import { Memoirist } from "memoirist";
 import type { Logger } from "./logger";
-import { requestIdFrom } from "./logger";
+import { newRequestId, requestIdFrom } from "./logger";
 import { type Metrics, routeLabel } from "./metrics";
 
 /**
@@ -17,7 +17,10 @@ export interface RouteDefinition {
   path: string;
 }
 
-export type FetchHandler = (request: Request, server?: Server<unknown>) => Response | Promise<Response>;
+export type FetchHandler = (
+  request: Request,
+  server?: Server<unknown>,
+) => Response | Promise<Response>;
 
 export interface InstrumentOptions {
   routes: () => readonly RouteDefinition[];
@@ -26,6 +29,11 @@ export interface InstrumentOptions {
   metrics: Metrics;
   /** The catch-all route serving mocks: a hit is labelled `/{mock}`, a miss `/{unmatched}`. */
   mockRoute: string;
+  /**
+   * Take request ids from the Lambda Web Adapter's context headers. Only on Lambda, where the
+   * adapter sets them: elsewhere a client could choose its own, and reading headers costs.
+   */
+  trustAdapterHeaders: boolean;
 }
 
 /** Requests that ended in "not found"; on the mock catch-all they are misses. */
@@ -36,21 +44,25 @@ export const markNotFound = (request: Request) => {
 
 /** Finds the route template (`/tocos/:user`) a request matched, for labels and logs. */
 export function createRouteTemplates(routes: readonly RouteDefinition[]) {
-  const exact = new Map<string, string>();
+  const exact = new Map<string, Map<string, string>>();
   const dynamic = new Memoirist<string>();
   for (const { method, path } of routes) {
     const key = method === "ALL" ? "ALL" : method;
     // The framework also matches a path with a trailing slash added (loose paths).
     for (const variant of path === "/" ? [path] : [path, `${path}/`]) {
       if (/[:*]/.test(path)) dynamic.add(key, variant, path, { ignoreError: true });
-      else exact.set(`${key} ${variant}`, path);
+      else {
+        const byMethod = exact.get(variant) ?? new Map<string, string>();
+        byMethod.set(key, path);
+        exact.set(variant, byMethod);
+      }
     }
   }
-  return (method: string, path: string): string | undefined =>
-    exact.get(`${method} ${path}`) ??
-    exact.get(`ALL ${path}`) ??
-    dynamic.find(method, path)?.store ??
-    dynamic.find("ALL", path)?.store;
+  return (method: string, path: string): string | undefined => {
+    const byMethod = exact.get(path);
+    const found = byMethod && (byMethod.get(method) ?? byMethod.get("ALL"));
+    return found ?? dynamic.find(method, path)?.store ?? dynamic.find("ALL", path)?.store;
+  };
 }
 
 /** The path of a request URL, as sent (still percent-encoded), without parsing the whole URL. */
@@ -68,7 +80,7 @@ const internalError = () =>
   );
 
 export function instrument(options: InstrumentOptions) {
-  const { fetch, logger, metrics, mockRoute } = options;
+  const { fetch, logger, metrics, mockRoute, trustAdapterHeaders } = options;
   let templates: ReturnType<typeof createRouteTemplates> | undefined;
 
   const finish = (request: Request, response: Response, startedAt: number, requestId: string) => {
@@ -92,7 +104,7 @@ export function instrument(options: InstrumentOptions) {
 
   return function handle(request: Request, server?: Server<unknown>): Response | Promise<Response> {
     const startedAt = performance.now();
-    const requestId = requestIdFrom(request.headers);
+    const requestId = trustAdapterHeaders ? requestIdFrom(request.headers) : newRequestId();
     metrics.requestStarted();
     let result: Response | Promise<Response>;
     try {

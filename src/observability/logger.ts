@@ -18,7 +18,13 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
   /** The access-log line, at info: built without an intermediate object, since it runs per request. */
-  access(method: string, route: string, status: number, durationMs: number, requestId: string): void;
+  access(
+    method: string,
+    route: string,
+    status: number,
+    durationMs: number,
+    requestId: string,
+  ): void;
   /** Writes out whatever is buffered; called at shutdown. */
   flush(): void;
 }
@@ -29,10 +35,25 @@ const stdoutSink: LogSink = (chunk) => {
   process.stdout.write(chunk);
 };
 
-export function createLogger(level: LogLevel, sink: LogSink = stdoutSink): Logger {
+export interface LoggerOptions {
+  /**
+   * How long lines may wait in the buffer. 0 writes them at the end of the current event-loop
+   * turn, which Lambda needs (it freezes the process once the response is out); a few
+   * milliseconds elsewhere turn many small writes into one (see README, Performance).
+   */
+  batchMs?: number;
+}
+
+export function createLogger(
+  level: LogLevel,
+  sink: LogSink = stdoutSink,
+  { batchMs = 0 }: LoggerOptions = {},
+): Logger {
   const threshold = RANK[level];
   let buffer = "";
   let scheduled = false;
+
+  const schedule = () => (batchMs > 0 ? setTimeout(flush, batchMs).unref() : setImmediate(flush));
 
   const flush = () => {
     scheduled = false;
@@ -47,7 +68,7 @@ export function createLogger(level: LogLevel, sink: LogSink = stdoutSink): Logge
     if (buffer.length > 64 * 1024) flush();
     else if (!scheduled) {
       scheduled = true;
-      setImmediate(flush);
+      schedule();
     }
   };
 
@@ -67,9 +88,10 @@ export function createLogger(level: LogLevel, sink: LogSink = stdoutSink): Logge
     error: (msg, fields) => write("error", msg, fields),
     access: (method, route, status, durationMs, requestId) => {
       if (!accessEnabled) return;
-      // method is a validated token and route a template; only the id may need escaping.
+      // No escaping needed: the method is an HTTP token, the route one of the app's own
+      // templates, and request ids are limited to a safe alphabet (see jsonField).
       append(
-        `{"time":"${timestamp()}","level":"info","msg":"request","method":"${method}","route":${JSON.stringify(route)},"status":${status},"durationMs":${Math.round(durationMs * 1000) / 1000},"requestId":${JSON.stringify(requestId)}}\n`,
+        `{"time":"${timestamp()}","level":"info","msg":"request","method":"${method}","route":"${route}","status":${status},"durationMs":${Math.round(durationMs * 1000) / 1000},"requestId":"${requestId}"}\n`,
       );
     },
     flush,
@@ -94,6 +116,13 @@ const bootId = Math.floor(Math.random() * 36 ** 6)
   .padStart(6, "0");
 let sequence = 0;
 
+/** A fresh id: a per-process prefix and a counter, cheap enough for every request. */
+export function newRequestId(): string {
+  sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER;
+  return `${bootId}-${sequence.toString(36)}`;
+}
+
+/** The id the Lambda Web Adapter forwards with the request, or a fresh one. */
 export function requestIdFrom(headers: Headers): string {
   const context = headers.get("x-amzn-request-context");
   if (context) {
@@ -105,15 +134,14 @@ export function requestIdFrom(headers: Headers): string {
     const id = jsonField(lambda, "request_id") ?? jsonField(lambda, "requestId");
     if (id) return id;
   }
-  sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER;
-  return `${bootId}-${sequence.toString(36)}`;
+  return newRequestId();
 }
 
 function jsonField(raw: string, key: string): string | undefined {
   try {
     const value = (JSON.parse(raw) as Record<string, unknown>)[key];
-    // The id goes back out in a response header, so only visible ASCII is taken.
-    return typeof value === "string" && /^[\x21-\x7e]{1,128}$/.test(value) ? value : undefined;
+    // The id goes out in a response header and unescaped into log lines: a safe alphabet only.
+    return typeof value === "string" && /^[\w.:/+=-]{1,128}$/.test(value) ? value : undefined;
   } catch {
     return undefined;
   }

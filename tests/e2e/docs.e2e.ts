@@ -12,7 +12,9 @@ describe("the docs page in a real browser", () => {
   const offsite: string[] = [];
 
   beforeAll(async () => {
-    server = await startServer({ cmd: process.env.SERVER_BIN ? [process.env.SERVER_BIN] : undefined });
+    server = await startServer({
+      cmd: process.env.SERVER_BIN ? [process.env.SERVER_BIN] : undefined,
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -182,11 +182,12 @@ describe("ECHO_MAX_ENDPOINTS", () => {
   });
 });
 
+// On Lambda the adapter's context header is trusted for the request id, so that is the path at risk.
 describe("a request id that would split the response", () => {
   const splitting = `{"requestId":"a\\r\\nSet-Cookie: x=1"}`;
 
   it("is not echoed: app.handle answers with a generated id instead", async () => {
-    const response = await testApp().handle(
+    const response = await testApp({ config: { onLambda: true } }).handle(
       new Request("http://localhost/time", { headers: { "x-amzn-request-context": splitting } }),
     );
     expect(response.status).toBe(200);
@@ -194,7 +195,7 @@ describe("a request id that would split the response", () => {
   });
 
   it("is not echoed over the wire either, and injects no header", async () => {
-    const server = await serve("request-id");
+    const server = await serve("request-id", { AWS_LAMBDA_FUNCTION_NAME: "tocos-service" });
     const response = await rawGet(server, "/time", [`x-amzn-request-context: ${splitting}`]);
     expect(response.status).toBe(200);
     expect(response.headers.map(([name]) => name.toLowerCase())).not.toContain("set-cookie");

@@ -184,9 +184,10 @@ describe("process metrics", () => {
     const bootTime = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]);
     const startTicks = Number(stat()[19]); // field 22, after pid and comm
     const kernelStart = bootTime + startTicks / CLOCK_TICKS;
+    // The kernel's btime moves when the wall clock is stepped (NTP on a VM), hence the margin.
     expect(
       Math.abs((sampleValue(samples, "process_start_time_seconds") ?? 0) - kernelStart),
-    ).toBeLessThan(2);
+    ).toBeLessThan(5);
   });
 
   it("reports CPU time that matches the kernel's", async () => {

@@ -82,137 +82,139 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
     return found;
   };
 
-  return new Elysia({ name: "echo" })
-    // Destructured, not `(context) => ...`: Elysia infers from a hook's parameters what every
-    // route must prepare, and a whole-context hook would make all routes parse cookies and more.
-    .onBeforeHandle(({ request }) => {
-      if (!checkToken) return;
-      try {
-        checkToken(request.headers.get("authorization"));
-      } catch (error) {
-        throw asJsonApi(error);
-      }
-    })
-    .get(
-      "/endpoints",
-      jsonApiErrors(async () => jsonApi(200, { data: (await endpoints.list()).map(toResource) })),
-      {
-        detail: {
-          tags: ["echo"],
-          summary: "Every mock endpoint, in creation order",
-          responses: {
-            200: documentResponse("The endpoints", EndpointListDocument),
-            ...errorResponses(401, 503),
+  return (
+    new Elysia({ name: "echo" })
+      // Destructured, not `(context) => ...`: Elysia infers from a hook's parameters what every
+      // route must prepare, and a whole-context hook would make all routes parse cookies and more.
+      .onBeforeHandle(({ request }) => {
+        if (!checkToken) return;
+        try {
+          checkToken(request.headers.get("authorization"));
+        } catch (error) {
+          throw asJsonApi(error);
+        }
+      })
+      .get(
+        "/endpoints",
+        jsonApiErrors(async () => jsonApi(200, { data: (await endpoints.list()).map(toResource) })),
+        {
+          detail: {
+            tags: ["echo"],
+            summary: "Every mock endpoint, in creation order",
+            responses: {
+              200: documentResponse("The endpoints", EndpointListDocument),
+              ...errorResponses(401, 503),
+            },
           },
         },
-      },
-    )
-    .post(
-      "/endpoints",
-      jsonApiErrors(async ({ request }: { request: Request }) => {
-        const attributes = readCreateDocument(await readJsonBody(request, LIMITS.requestBytes));
-        const created = await endpoints.create(attributes);
-        return jsonApi(
-          201,
-          { data: toResource(created) },
-          {
-            location: mockUrl(request, created.path),
-          },
-        );
-      }),
-      {
-        parse: "none",
-        detail: {
-          tags: ["echo"],
-          summary: "Create a mock endpoint",
-          description:
-            "The mock answers at its own verb and path. `Location` holds its absolute URL, built from the request's host and scheme (honouring `x-forwarded-host` and `x-forwarded-proto`).",
-          requestBody: requestBody(CreateEndpointDocument),
-          responses: {
-            201: {
-              ...documentResponse("The created endpoint", EndpointDocument),
-              headers: {
-                Location: {
-                  description: "The absolute URL of the mock",
-                  schema: { type: "string", format: "uri" },
+      )
+      .post(
+        "/endpoints",
+        jsonApiErrors(async ({ request }: { request: Request }) => {
+          const attributes = readCreateDocument(await readJsonBody(request, LIMITS.requestBytes));
+          const created = await endpoints.create(attributes);
+          return jsonApi(
+            201,
+            { data: toResource(created) },
+            {
+              location: mockUrl(request, created.path),
+            },
+          );
+        }),
+        {
+          parse: "none",
+          detail: {
+            tags: ["echo"],
+            summary: "Create a mock endpoint",
+            description:
+              "The mock answers at its own verb and path. `Location` holds its absolute URL, built from the request's host and scheme (honouring `x-forwarded-host` and `x-forwarded-proto`).",
+            requestBody: requestBody(CreateEndpointDocument),
+            responses: {
+              201: {
+                ...documentResponse("The created endpoint", EndpointDocument),
+                headers: {
+                  Location: {
+                    description: "The absolute URL of the mock",
+                    schema: { type: "string", format: "uri" },
+                  },
                 },
               },
+              ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503),
             },
-            ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503),
           },
         },
-      },
-    )
-    .get(
-      "/endpoints/:id",
-      jsonApiErrors(async ({ params }: { params: { id: string } }) =>
-        jsonApi(200, { data: toResource(await existing(params.id)) }),
-      ),
-      {
-        params: IdParams,
-        detail: {
-          tags: ["echo"],
-          summary: "One mock endpoint",
-          responses: {
-            200: documentResponse("The endpoint", EndpointDocument),
-            ...errorResponses(401, 404, 503),
+      )
+      .get(
+        "/endpoints/:id",
+        jsonApiErrors(async ({ params }: { params: { id: string } }) =>
+          jsonApi(200, { data: toResource(await existing(params.id)) }),
+        ),
+        {
+          params: IdParams,
+          detail: {
+            tags: ["echo"],
+            summary: "One mock endpoint",
+            responses: {
+              200: documentResponse("The endpoint", EndpointDocument),
+              ...errorResponses(401, 404, 503),
+            },
           },
         },
-      },
-    )
-    .patch(
-      "/endpoints/:id",
-      jsonApiErrors(async ({ params, request }: { params: { id: string }; request: Request }) => {
-        const changes = readUpdateDocument(
-          await readJsonBody(request, LIMITS.requestBytes),
-          params.id,
-        );
-        const current = await existing(params.id);
-        const merged: EndpointAttributes = {
-          verb: changes.verb ?? current.verb,
-          path: changes.path ?? current.path,
-          response: changes.response ?? current.response,
-        };
-        checkBodyAllowed(merged);
-        const updated = await endpoints.update(params.id, changes);
-        if (!updated) throw endpointNotFound(params.id);
-        return jsonApi(200, { data: toResource(updated) });
-      }),
-      {
-        params: IdParams,
-        parse: "none",
-        detail: {
-          tags: ["echo"],
-          summary: "Update a mock endpoint",
-          description:
-            "The attributes present replace the stored ones; a `response` replaces the whole stored response.",
-          requestBody: requestBody(UpdateEndpointDocument),
-          responses: {
-            200: documentResponse("The updated endpoint", EndpointDocument),
-            ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503),
+      )
+      .patch(
+        "/endpoints/:id",
+        jsonApiErrors(async ({ params, request }: { params: { id: string }; request: Request }) => {
+          const changes = readUpdateDocument(
+            await readJsonBody(request, LIMITS.requestBytes),
+            params.id,
+          );
+          const current = await existing(params.id);
+          const merged: EndpointAttributes = {
+            verb: changes.verb ?? current.verb,
+            path: changes.path ?? current.path,
+            response: changes.response ?? current.response,
+          };
+          checkBodyAllowed(merged);
+          const updated = await endpoints.update(params.id, changes);
+          if (!updated) throw endpointNotFound(params.id);
+          return jsonApi(200, { data: toResource(updated) });
+        }),
+        {
+          params: IdParams,
+          parse: "none",
+          detail: {
+            tags: ["echo"],
+            summary: "Update a mock endpoint",
+            description:
+              "The attributes present replace the stored ones; a `response` replaces the whole stored response.",
+            requestBody: requestBody(UpdateEndpointDocument),
+            responses: {
+              200: documentResponse("The updated endpoint", EndpointDocument),
+              ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503),
+            },
           },
         },
-      },
-    )
-    .delete(
-      "/endpoints/:id",
-      jsonApiErrors(async ({ params }: { params: { id: string } }) => {
-        const deleted = params.id.length <= MAX_ID_LENGTH && (await endpoints.delete(params.id));
-        if (!deleted) throw endpointNotFound(params.id);
-        return new Response(null, { status: 204 });
-      }),
-      {
-        params: IdParams,
-        detail: {
-          tags: ["echo"],
-          summary: "Delete a mock endpoint",
-          responses: {
-            204: { description: "Deleted; no body" },
-            ...errorResponses(401, 404, 503),
+      )
+      .delete(
+        "/endpoints/:id",
+        jsonApiErrors(async ({ params }: { params: { id: string } }) => {
+          const deleted = params.id.length <= MAX_ID_LENGTH && (await endpoints.delete(params.id));
+          if (!deleted) throw endpointNotFound(params.id);
+          return new Response(null, { status: 204 });
+        }),
+        {
+          params: IdParams,
+          detail: {
+            tags: ["echo"],
+            summary: "Delete a mock endpoint",
+            responses: {
+              204: { description: "Deleted; no body" },
+              ...errorResponses(401, 404, 503),
+            },
           },
         },
-      },
-    );
+      )
+  );
 }
 
 const SERVABLE = new Set<string>(VERBS);
