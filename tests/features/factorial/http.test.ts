@@ -49,6 +49,11 @@ describe("GET /api/v1/factorial", () => {
     expect(text.headers.get("etag")).not.toBe(json.headers.get("etag"));
   });
 
+  it("reports the time spent on the digits in Server-Timing", async () => {
+    const response = await app.handle(get("/api/v1/factorial?number=500"));
+    expect(response.headers.get("server-timing")).toMatch(/^factorial;dur=\d+\.\d{2}$/);
+  });
+
   it("answers 304 with no body when If-None-Match matches", async () => {
     const first = await app.handle(get("/api/v1/factorial?number=10"));
     const etag = first.headers.get("etag") ?? "";
