@@ -36,6 +36,18 @@ export interface InstrumentOptions {
   trustAdapterHeaders: boolean;
 }
 
+const HTTP_METHODS = [
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "OPTIONS",
+  "TRACE",
+  "CONNECT",
+];
+
 /** Requests that ended in "not found"; on the mock catch-all they are misses. */
 const notFoundRequests = new WeakSet<Request>();
 export const markNotFound = (request: Request) => {
@@ -47,21 +59,25 @@ export function createRouteTemplates(routes: readonly RouteDefinition[]) {
   const exact = new Map<string, Map<string, string>>();
   const dynamic = new Memoirist<string>();
   for (const { method, path } of routes) {
-    const key = method === "ALL" ? "ALL" : method;
+    // A route for every method is filed under each, so a lookup is one `find`, not two.
+    const methods = method === "ALL" ? ["ALL", ...HTTP_METHODS] : [method];
     // The framework also matches a path with a trailing slash added (loose paths).
     for (const variant of path === "/" ? [path] : [path, `${path}/`]) {
-      if (/[:*]/.test(path)) dynamic.add(key, variant, path, { ignoreError: true });
-      else {
-        const byMethod = exact.get(variant) ?? new Map<string, string>();
-        byMethod.set(key, path);
-        exact.set(variant, byMethod);
+      for (const key of methods) {
+        if (/[:*]/.test(path)) dynamic.add(key, variant, path, { ignoreError: true });
+        else {
+          const byMethod = exact.get(variant) ?? new Map<string, string>();
+          if (!byMethod.has(key)) byMethod.set(key, path);
+          exact.set(variant, byMethod);
+        }
       }
     }
   }
   return (method: string, path: string): string | undefined => {
     const byMethod = exact.get(path);
     const found = byMethod && (byMethod.get(method) ?? byMethod.get("ALL"));
-    return found ?? dynamic.find(method, path)?.store ?? dynamic.find("ALL", path)?.store;
+    if (found) return found;
+    return (dynamic.find(method, path) ?? dynamic.find("ALL", path))?.store;
   };
 }
 

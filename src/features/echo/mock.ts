@@ -12,12 +12,18 @@ export const DEFAULT_BODY_TYPE = "text/plain; charset=utf-8";
 const sendsBody = (method: string, code: number) =>
   method !== "HEAD" && code !== 204 && code !== 205 && code !== 304;
 
+const hasContentType = (headers: Record<string, string>) => {
+  for (const name in headers) if (name.toLowerCase() === "content-type") return true;
+  return false;
+};
+
 export function mockResponse(endpoint: Endpoint, method: string): Response {
-  const { code, headers, body } = endpoint.response;
+  const { code, headers = {}, body } = endpoint.response;
   const sent = sendsBody(method, code) && body !== undefined && body !== "" ? body : null;
-  const responseHeaders = new Headers(headers === undefined ? undefined : Object.entries(headers));
-  if (sent !== null && !responseHeaders.has("content-type")) {
-    responseHeaders.set("content-type", DEFAULT_BODY_TYPE);
-  }
-  return new Response(sent, { status: code, headers: responseHeaders });
+  // A plain object is the cheapest init; names are unique ignoring case (checked at creation).
+  const init =
+    sent !== null && !hasContentType(headers)
+      ? { ...headers, "content-type": DEFAULT_BODY_TYPE }
+      : headers;
+  return new Response(sent, { status: code, headers: init });
 }
