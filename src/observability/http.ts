@@ -1,5 +1,6 @@
 import type { Server } from "bun";
 import { Memoirist } from "memoirist";
+import { HTTP_METHODS } from "../http-methods";
 import type { Logger } from "./logger";
 import { newRequestId, requestIdFrom } from "./logger";
 import { type Metrics, routeLabel } from "./metrics";
@@ -35,18 +36,6 @@ export interface InstrumentOptions {
    */
   trustAdapterHeaders: boolean;
 }
-
-const HTTP_METHODS = [
-  "GET",
-  "HEAD",
-  "POST",
-  "PUT",
-  "DELETE",
-  "PATCH",
-  "OPTIONS",
-  "TRACE",
-  "CONNECT",
-];
 
 /** Requests that ended in "not found"; on the mock catch-all they are misses. */
 const notFoundRequests = new WeakSet<Request>();

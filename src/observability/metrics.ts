@@ -1,5 +1,6 @@
 import type { Metric, Registry } from "prom-client";
 import type { Config } from "../config";
+import { HTTP_METHODS } from "../http-methods";
 import { createEmfWriter, type EmfSink, type EmfWriter } from "./emf";
 import {
   PROM,
@@ -30,17 +31,7 @@ export const UPSTREAM_DURATION_BUCKETS: readonly number[] = [
 ];
 
 /** Methods outside this set share one label, so a client cannot mint new series. */
-const KNOWN_METHODS = new Set([
-  "GET",
-  "HEAD",
-  "POST",
-  "PUT",
-  "DELETE",
-  "PATCH",
-  "OPTIONS",
-  "TRACE",
-  "CONNECT",
-]);
+const KNOWN_METHODS = new Set<string>(HTTP_METHODS);
 export const OTHER_METHOD = "OTHER";
 
 /**

@@ -1,4 +1,5 @@
 import { ApiError, unprocessable } from "../../errors";
+import { HTTP_METHODS, type HttpMethod } from "../../http-methods";
 import type { EndpointAttributes, MockResponse } from "../../store/store";
 
 /**
@@ -8,18 +9,8 @@ import type { EndpointAttributes, MockResponse } from "../../store/store";
 
 export const ENDPOINT_TYPE = "endpoints";
 
-export const VERBS = [
-  "GET",
-  "HEAD",
-  "POST",
-  "PUT",
-  "DELETE",
-  "PATCH",
-  "OPTIONS",
-  "TRACE",
-  "CONNECT",
-] as const;
-export type Verb = (typeof VERBS)[number];
+export const VERBS = HTTP_METHODS;
+export type Verb = HttpMethod;
 
 export const LIMITS = {
   /** Request bodies of the management API, in bytes. */
