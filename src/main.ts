@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { createFactorialService } from "./features/factorial/service";
+import { createUpstreamClient } from "./features/smart";
 import { createLogger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
 import { openStore } from "./store/open";
@@ -42,11 +43,16 @@ function serve(store: Store) {
     processMetrics: true,
     endpointCount: () => store.endpoints.count(),
   });
+  const smartUpstream = createUpstreamClient({
+    url: config.smartUpstreamUrl,
+    attemptTimeoutMs: config.smartAttemptTimeoutMs,
+  });
   const server = createApp({
     config,
     logger,
     store,
     metrics,
+    smart: { upstream: smartUpstream },
     factorial: (n) => factorials.digits(n),
   }).listen({ port: config.port, hostname: "0.0.0.0" });
   logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
@@ -67,6 +73,7 @@ function serve(store: Store) {
     // In-flight requests are done, so every acknowledged write is in the store before it closes.
     await store.close();
     factorials.close();
+    smartUpstream.close();
     logger.info("stopped");
     metrics.flush();
     logger.flush();

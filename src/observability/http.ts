@@ -37,6 +37,10 @@ export interface InstrumentOptions {
   trustAdapterHeaders: boolean;
 }
 
+/** Each request's id, for handlers that log lines of their own. */
+const requestIds = new WeakMap<Request, string>();
+export const requestIdOf = (request: Request): string | undefined => requestIds.get(request);
+
 /** Requests that ended in "not found"; on the mock catch-all they are misses. */
 const notFoundRequests = new WeakSet<Request>();
 export const markNotFound = (request: Request) => {
@@ -110,6 +114,7 @@ export function instrument(options: InstrumentOptions) {
   return function handle(request: Request, server?: Server<unknown>): Response | Promise<Response> {
     const startedAt = performance.now();
     const requestId = trustAdapterHeaders ? requestIdFrom(request.headers) : newRequestId();
+    requestIds.set(request, requestId);
     metrics.requestStarted();
     let result: Response | Promise<Response>;
     try {

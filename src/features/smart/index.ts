@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { ApiError } from "../../errors";
+import { requestIdOf } from "../../observability/http";
 import type { Logger } from "../../observability/logger";
 import type { SmartResult } from "../../observability/metric-names";
 import { ErrorResponse } from "../docs/schemas";
@@ -50,7 +51,7 @@ export const smartRoutes = (deps: SmartDeps) => {
 
   return new Elysia({ name: "smart" }).get(
     "/api/smart",
-    async ({ query, request, set }) => {
+    async ({ query, request }) => {
       const deadlineMs = parseTimeout(query.timeout, config.smartMaxTimeoutMs);
       const outcome = await hedgedRequest({
         attempt: upstream.attempt,
@@ -62,7 +63,7 @@ export const smartRoutes = (deps: SmartDeps) => {
       });
       report(outcome, metrics);
       if (logger.enabled("info")) {
-        logger.info("smart", logFields(outcome, deadlineMs, set.headers["x-request-id"]));
+        logger.info("smart", logFields(outcome, deadlineMs, requestIdOf(request)));
       }
       const timing = serverTiming(outcome);
       switch (outcome.kind) {

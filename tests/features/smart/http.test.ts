@@ -287,6 +287,14 @@ describe("GET /api/smart: observability", () => {
     expect(lines[0]?.totalMs as number).toBeGreaterThanOrEqual(149);
   });
 
+  it("logs the request id the response carries", async () => {
+    const f = start([ok(1)]);
+    const { response } = await f.smart("?timeout=2000");
+    const lines = await smartLogs(f);
+    expect(response.headers.get("x-request-id")).toBeTruthy();
+    expect(lines[0]?.requestId).toBe(response.headers.get("x-request-id"));
+  });
+
   it("documents 200, 400, 502 and 504 in /openapi.json", async () => {
     const f = start([]);
     const spec = (await (
