@@ -86,8 +86,10 @@ describe(`mixed traffic on ${CONNECTIONS} connections`, () => {
     expect(report.rss.growth).toBeLessThanOrEqual(RSS_GROWTH_BOUND);
   });
 
-  it("holds one descriptor per client connection at most, and gives them all back", () => {
-    expect(report.fds.peak - report.fds.start).toBeLessThanOrEqual(CONNECTIONS + 16);
+  // Each client connection can also have one /api/smart request in flight, whose upstream socket
+  // is a descriptor too; that upstream closes its connections after each answer.
+  it("holds at most two descriptors per client connection, and gives them all back", () => {
+    expect(report.fds.peak - report.fds.start).toBeLessThanOrEqual(2 * CONNECTIONS + 16);
     expect(report.fds.after).toBe(report.fds.start);
     expect(report.fds.afterKinds).toEqual(report.fds.startKinds);
   });
