@@ -23,7 +23,7 @@ const config = readConfig();
 // Off Lambda, log lines are written at most every 20 ms: one write for many requests.
 const logger = createLogger(config.logLevel, undefined, { batchMs: config.onLambda ? 0 : 20 });
 process.on("exit", () => logger.flush());
-// No top-level await: the compiled binary is built with --bytecode, which does not allow it.
+// The store opens before the server listens, so the readiness check passes only once it can serve.
 openStore(config, logger).then(serve, (error: unknown) => {
   logger.error("the store could not be opened", {
     error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
@@ -66,9 +66,9 @@ function serve(store: Store) {
       logger.warn("grace period over, closing open connections", {
         graceMs: config.shutdownGraceMs,
       });
-      server?.stop(true);
+      server.stop(true);
     }, config.shutdownGraceMs);
-    await server?.stop(false);
+    await server.stop(false);
     clearTimeout(force);
     // In-flight requests are done, so every acknowledged write is in the store before it closes.
     await store.close();
