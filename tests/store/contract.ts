@@ -6,6 +6,7 @@ import {
   SEED_USERS,
   type Store,
 } from "../../src/store/store";
+import { greeting } from "../support/fixtures";
 
 /**
  * The one contract every store backend passes. Each backend's test file calls
@@ -24,17 +25,6 @@ export interface ContractOptions {
 export type OpenStore = (options: ContractOptions) => Promise<Store>;
 
 const DEFAULT_LIMIT = 1_000;
-
-const greeting = (overrides: Partial<EndpointAttributes> = {}): EndpointAttributes => ({
-  verb: "GET",
-  path: "/greeting",
-  response: {
-    code: 200,
-    headers: { "Content-Type": "application/json" },
-    body: '"{ \\"message\\": \\"Hello, world\\" }"',
-  },
-  ...overrides,
-});
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {

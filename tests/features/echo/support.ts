@@ -1,21 +1,13 @@
 import type { EndpointAttributes } from "../../../src/store/store";
 import { testApp } from "../../support/app";
+import { greeting } from "../../support/fixtures";
 import { BASE, errorsOf } from "../../support/http";
+
+export { greeting };
 
 /** Helpers for Echo's HTTP tests. */
 
 export const JSONAPI = "application/vnd.api+json";
-
-export const greeting = (overrides: Partial<EndpointAttributes> = {}): EndpointAttributes => ({
-  verb: "GET",
-  path: "/greeting",
-  response: {
-    code: 200,
-    headers: { "Content-Type": "application/json" },
-    body: '"{ \\"message\\": \\"Hello, world\\" }"',
-  },
-  ...overrides,
-});
 
 export const createDocument = (attributes: unknown) => ({
   data: { type: "endpoints", attributes },
