@@ -12,14 +12,7 @@ import {
 } from "./report";
 
 /** The medians of one target's rounds, with totals of responses and failures. */
-export interface Summary {
-  requestsPerSecond: number;
-  meanMs: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
-  failures: number;
-}
+export type Summary = LoadResult;
 
 export function summarize(results: readonly LoadResult[]): Summary {
   return {

@@ -38,7 +38,7 @@ export class ApiError extends Error {
   }
 }
 
-export function errorDocument(
+function errorDocument(
   status: number,
   code: string,
   detail: string,

@@ -1,3 +1,4 @@
+import { concatBytes } from "../../bytes";
 import { ApiError } from "../../errors";
 
 /**
@@ -65,14 +66,7 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
     }
     chunks.push(value);
   }
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks, total);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });

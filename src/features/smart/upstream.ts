@@ -1,3 +1,4 @@
+import { concatBytes } from "../../bytes";
 import type { Attempt, AttemptFailure, AttemptResult } from "./hedge";
 
 /**
@@ -113,21 +114,10 @@ async function readBody(
       }
       chunks.push(value);
     }
-    return concat(chunks, size);
+    return concatBytes(chunks, size);
   } finally {
     signal.removeEventListener("abort", cancel);
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
