@@ -111,7 +111,8 @@ describe("GET /api/smart: winning", () => {
     expect(timing).toMatch(/^upstream;dur=\d+(\.\d)?;desc="3 attempts"$/);
     const dur = Number(/dur=([\d.]+)/.exec(timing)?.[1]);
     expect(dur).toBeGreaterThanOrEqual(149);
-    expect(dur).toBeLessThan(150 + LATE_MS);
+    // The winner's time, not the 2000 ms deadline; the margin absorbs pauses on a shared machine.
+    expect(dur).toBeLessThan(1_000);
   });
 });
 
