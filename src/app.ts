@@ -4,6 +4,7 @@ import type { Config } from "./config";
 import { ApiError, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
+import type { MockDeps } from "./features/echo/serve";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
 import { metricsRoutes } from "./features/metrics";
 import { type SmartDeps, smartRoutes } from "./features/smart";
@@ -23,6 +24,8 @@ export interface AppDeps {
   now?: () => number;
   /** Upstream client, metrics and timers for `/api/smart`; built from config when absent. */
   smart?: Pick<SmartDeps, "metrics" | "upstream" | "timers">;
+  /** The random source and sleep of mock responses (delays, random order, templates). */
+  echo?: Pick<MockDeps, "random" | "sleep">;
   /** Prometheus and EMF request metrics; built from config when absent. */
   metrics?: Metrics;
 }
@@ -94,7 +97,7 @@ function createRoutes(deps: AppDeps, metrics: Metrics) {
       .use(factorialRoutes(deps.factorial, config.factorialMax))
       .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
       .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
-      .use(mockRoutes(deps.store.endpoints))
+      .use(mockRoutes({ endpoints: deps.store.endpoints, logger, now: deps.now, ...deps.echo }))
   );
 }
 
