@@ -98,7 +98,9 @@ export function compileTemplate(source: string, pointer: string): Template {
     // precompile runs the whole compiler now, so every error shows at create or update.
     handlebars.precompile(source, options);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    // Parse errors span lines (position, excerpt, caret, expectation): keep the first and last.
+    const lines = (error instanceof Error ? error.message : String(error)).split("\n");
+    const reason = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : lines[0];
     throw new ApiError(422, "invalid_template", `The template does not compile: ${reason}`, {
       pointer,
     });
