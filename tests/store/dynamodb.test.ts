@@ -30,7 +30,9 @@ const configFor = (endpoint: string, tableName: string, overrides: Partial<Confi
     dynamodbTable: tableName,
     dynamodbEndpoint: endpoint,
     dynamodbMaxAttempts: 3,
-    dynamodbTimeoutMs: 500,
+    // Timing is not under test here (see tests/hardening/dynamodb-faults.hardening.ts): room
+    // for DynamoDB Local on a loaded machine.
+    dynamodbTimeoutMs: 10_000,
     ...overrides,
   });
 
