@@ -145,7 +145,8 @@ export function createApp(deps: AppDeps) {
     metrics,
     handle,
     listen: ({ port, hostname }: ListenOptions) =>
-      Bun.serve({ port, hostname, fetch: handle, development: false }),
+      // reusePort off: a second process on the same port fails instead of sharing its requests.
+      Bun.serve({ port, hostname, fetch: handle, development: false, reusePort: false }),
   };
 }
 
