@@ -1,9 +1,7 @@
 import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
-import { createFactorialService } from "./features/factorial/service";
-import { createUpstreamClient } from "./features/smart";
+import { createDeps } from "./deps";
 import { createLogger } from "./observability/logger";
-import { createMetrics } from "./observability/metrics";
 import { openStore } from "./store/open";
 import type { Store } from "./store/store";
 
@@ -33,28 +31,8 @@ openStore(config, logger).then(serve, (error: unknown) => {
 });
 
 function serve(store: Store) {
-  const factorials = createFactorialService({
-    max: config.factorialMax,
-    onWorkerError: (error) =>
-      logger.warn("factorial worker failed, computing inline", { error: error.message }),
-  });
-  const metrics = createMetrics({
-    config,
-    processMetrics: true,
-    endpointCount: () => store.endpoints.count(),
-  });
-  const smartUpstream = createUpstreamClient({
-    url: config.smartUpstreamUrl,
-    attemptTimeoutMs: config.smartAttemptTimeoutMs,
-  });
-  const server = createApp({
-    config,
-    logger,
-    store,
-    metrics,
-    smart: { upstream: smartUpstream },
-    factorial: (n) => factorials.digits(n),
-  }).listen({ port: config.port, hostname: "0.0.0.0" });
+  const deps = createDeps({ config, logger, store });
+  const server = createApp(deps).listen({ port: config.port, hostname: "0.0.0.0" });
   logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
 
   let stopping = false;
@@ -72,10 +50,8 @@ function serve(store: Store) {
     clearTimeout(force);
     // In-flight requests are done, so every acknowledged write is in the store before it closes.
     await store.close();
-    factorials.close();
-    smartUpstream.close();
+    deps.close();
     logger.info("stopped");
-    metrics.flush();
     logger.flush();
     process.exit(0);
   }

@@ -100,8 +100,12 @@ describe(`fuzzing ${RUNS} requests from /openapi.json through app.handle`, () =>
   let listedBefore: unknown[] = [];
 
   beforeAll(async () => {
-    const deps = testDeps({ config: { smartUpstreamUrl: upstream.url, smartHedgeDelayMs: 50 } });
-    app = createApp({ ...deps, logger: logs.logger, factorial: (n) => factorials.digits(n) });
+    const deps = testDeps({
+      config: { smartUpstreamUrl: upstream.url, smartHedgeDelayMs: 50 },
+      logger: logs.logger,
+      factorial: (n) => factorials.digits(n),
+    });
+    app = createApp(deps);
     const document = await (await app.handle(new Request("http://localhost/openapi.json"))).json();
     operations = operationsOf(document as Parameters<typeof operationsOf>[0]);
     listedBefore = (
