@@ -10,6 +10,7 @@ import { smartRoutes, type UpstreamClient } from "./features/smart";
 import type { Timers } from "./features/smart/hedge";
 import { timeRoutes } from "./features/time";
 import { tocosRoutes, type UserSnapshot } from "./features/tocos";
+import { workRoutes } from "./features/work";
 import { requestObservability } from "./observability/http";
 import type { Logger } from "./observability/logger";
 import type { Metrics } from "./observability/metrics";
@@ -109,6 +110,7 @@ function createRoutes(deps: AppDeps) {
         timers: deps.timers,
       }),
     )
+    .use(workRoutes({ profile: config.work }))
     .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
     .use(mockRoutes(deps.store.endpoints));
 }

@@ -1,7 +1,7 @@
 import type { AppDeps } from "./app";
 import type { Config } from "./config";
 import { createFactorialService } from "./features/factorial/service";
-import { createUpstreamClient } from "./features/smart";
+import { createUpstreamClient, loopbackWorkUrl } from "./features/smart";
 import { systemTimers } from "./features/smart/hedge";
 import { createUserSnapshot } from "./features/tocos";
 import type { Logger } from "./observability/logger";
@@ -18,8 +18,16 @@ export interface Deps extends AppDeps {
   close(): void;
 }
 
+export interface DepsBase {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  /** The port the server got, for the loopback `/api/work` upstream; `config.port` by default. */
+  port?: () => number;
+}
+
 export function createDeps(
-  base: { config: Config; logger: Logger; store: Store },
+  base: DepsBase,
   overrides: Partial<Omit<AppDeps, "config" | "logger" | "store">> = {},
 ): Deps {
   const { config, logger, store } = base;
@@ -50,7 +58,8 @@ export function createDeps(
     upstream:
       overrides.upstream ??
       createUpstreamClient({
-        url: config.smartUpstreamUrl,
+        // Unset: the simulated /api/work of this very process, on the port it actually got.
+        url: () => config.smartUpstreamUrl ?? loopbackWorkUrl(base.port?.() ?? config.port),
         attemptTimeoutMs: config.smartAttemptTimeoutMs,
       }),
     timers: overrides.timers ?? systemTimers,

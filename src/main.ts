@@ -31,7 +31,7 @@ openStore(config, logger).then(serve, (error: unknown) => {
 });
 
 function serve(store: Store) {
-  const deps = createDeps({ config, logger, store });
+  const deps = createDeps({ config, logger, store, port: () => server.port ?? config.port });
   const server = createApp(deps).listen({ port: config.port, hostname: "0.0.0.0" });
   logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
 

@@ -11,10 +11,11 @@ import { type HedgeOutcome, hedgedRequest, type Timers } from "./hedge";
 import { parseTimeout } from "./query";
 import type { UpstreamClient, UpstreamWork } from "./upstream";
 
-export { createUpstreamClient, type UpstreamClient } from "./upstream";
+export { createUpstreamClient, loopbackWorkUrl, type UpstreamClient } from "./upstream";
 
 export type SmartSettings = Pick<
   Config,
+  | "port"
   | "smartUpstreamUrl"
   | "smartHedgeDelayMs"
   | "smartHedgeCount"
@@ -57,6 +58,7 @@ export const smartRoutes = (deps: SmartDeps) => {
       if (logger.enabled("info")) {
         logger.info("smart", logFields(outcome, deadlineMs, requestId));
       }
+      warnUnreachable(outcome, logger, requestId);
       const timing = serverTiming(outcome);
       switch (outcome.kind) {
         case "success":
@@ -145,6 +147,21 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 function serverTiming(outcome: HedgeOutcome<UpstreamWork>): string {
   const count = outcome.attempts.length;
   return `upstream;dur=${round(outcome.elapsedMs)};desc="${count} attempt${count === 1 ? "" : "s"}"`;
+}
+
+/** A network error usually means a wrong `SMART_UPSTREAM_URL` or no network: say so at warn. */
+function warnUnreachable(
+  outcome: HedgeOutcome<UpstreamWork>,
+  logger: Logger,
+  requestId: string,
+): void {
+  const failed = outcome.attempts.find((a) => a.outcome === "network_error");
+  if (!failed) return;
+  logger.warn("smart upstream unreachable", {
+    cause: failed.detail,
+    attempts: outcome.attempts.filter((a) => a.outcome === "network_error").length,
+    requestId,
+  });
 }
 
 function logFields(
