@@ -1,4 +1,4 @@
-import { createApp } from "./app";
+import { type App, createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { createDeps } from "./deps";
 import { createLogger } from "./observability/logger";
@@ -30,9 +30,21 @@ openStore(config, logger).then(serve, (error: unknown) => {
   process.exit(1);
 });
 
+/** A second server on a taken port must not start: requests would be split between the two. */
+function listenOrExit(app: App) {
+  try {
+    return app.listen({ port: config.port, hostname: "0.0.0.0" });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    logger.error(`port ${config.port} is already in use`, { port: config.port });
+    logger.flush();
+    process.exit(1);
+  }
+}
+
 function serve(store: Store) {
   const deps = createDeps({ config, logger, store, port: () => server.port ?? config.port });
-  const server = createApp(deps).listen({ port: config.port, hostname: "0.0.0.0" });
+  const server = listenOrExit(createApp(deps));
   logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
 
   let stopping = false;

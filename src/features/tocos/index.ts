@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
-import { ApiError } from "../../errors";
+import { ApiError, quote } from "../../errors";
 import { ErrorResponse } from "../docs/schemas";
 import type { UserSnapshot, UsersJson } from "./snapshot";
 
@@ -14,7 +14,7 @@ const json = (bytes: Uint8Array) => new Response(bytes, { headers: JSON_HEADERS 
 
 function oneUser(users: UsersJson, name: string): Response {
   const found = users.byName.get(name);
-  if (!found) throw new ApiError(404, "not_found", `User \`${name}\` does not exist`);
+  if (!found) throw new ApiError(404, "not_found", `User \`${quote(name)}\` does not exist`);
   return json(found);
 }
 
