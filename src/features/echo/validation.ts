@@ -1,4 +1,4 @@
-import { ApiError, unprocessable } from "../../errors";
+import { ApiError, quote, unprocessable } from "../../errors";
 import type { EndpointAttributes, RequestConditions } from "../../store/store";
 import { checkSchema, Order, Priority, RequestConditionsSchema } from "./model";
 import { normalisePath, templateProblem } from "./paths";
@@ -82,7 +82,7 @@ export function checkPath(value: unknown, pointer = `${ATTRIBUTES}/path`): strin
   }
   if (isReservedPath(path)) {
     throw fail(
-      `\`${value}\` is served by this service itself (${["/", ...RESERVED_ROOTS].join(", ")} and everything under them), so a mock there could never answer`,
+      `\`${quote(value)}\` is served by this service itself (${["/", ...RESERVED_ROOTS].join(", ")} and everything under them), so a mock there could never answer`,
     );
   }
   return path;
