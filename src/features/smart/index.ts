@@ -2,17 +2,16 @@ import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { ApiError } from "../../errors";
-import { requestIdOf } from "../../observability/http";
+import { requestContext } from "../../observability/http";
 import type { Logger } from "../../observability/logger";
+import type { SmartMetrics } from "../../observability/metrics";
 import { ErrorResponse } from "../docs/schemas";
 import { adaptiveHedgedRequest, HedgeBudget, HedgeDelay, type Hedging } from "./adaptive";
-import { systemTimers, type Timers } from "./hedge";
-import { noSmartMetrics, type SmartMetrics } from "./metrics";
+import type { Timers } from "./hedge";
 import { parseTimeout } from "./query";
 import { type HedgeState, logFields, report, serverTiming, warnUnreachable } from "./report";
-import { createUpstreamClient, loopbackWorkUrl, type UpstreamClient } from "./upstream";
+import type { UpstreamClient } from "./upstream";
 
-export type { SmartMetrics } from "./metrics";
 export { createUpstreamClient, loopbackWorkUrl, type UpstreamClient } from "./upstream";
 
 export type SmartSettings = Pick<
@@ -31,10 +30,9 @@ export type SmartSettings = Pick<
 export interface SmartDeps {
   config: SmartSettings;
   logger: Logger;
-  metrics?: SmartMetrics;
-  /** Built from `config` when absent; pass one to close its connections at shutdown. */
-  upstream?: UpstreamClient;
-  timers?: Timers;
+  metrics: SmartMetrics;
+  upstream: UpstreamClient;
+  timers: Timers;
 }
 
 export const SmartWork = t.Object(
@@ -46,13 +44,7 @@ export const SmartWork = t.Object(
 const CLIENT_CLOSED = 499;
 
 export const smartRoutes = (deps: SmartDeps) => {
-  const { config, logger, metrics = noSmartMetrics, timers = systemTimers } = deps;
-  const upstream =
-    deps.upstream ??
-    createUpstreamClient({
-      url: config.smartUpstreamUrl ?? loopbackWorkUrl(config.port),
-      attemptTimeoutMs: config.smartAttemptTimeoutMs,
-    });
+  const { config, logger, metrics, upstream, timers } = deps;
   // Kept per process: every request teaches the delay and draws on the budget.
   const hedging: Hedging = {
     delay: new HedgeDelay({
@@ -66,9 +58,9 @@ export const smartRoutes = (deps: SmartDeps) => {
         : undefined,
   };
 
-  return new Elysia({ name: "smart" }).get(
+  return new Elysia({ name: "smart" }).use(requestContext()).get(
     "/api/smart",
-    async ({ query, request }) => {
+    async ({ query, request, requestId }) => {
       const deadlineMs = parseTimeout(query.timeout, config.smartMaxTimeoutMs);
       const { outcome, delayMs } = await adaptiveHedgedRequest(hedging, {
         attempt: upstream.attempt,
@@ -83,7 +75,6 @@ export const smartRoutes = (deps: SmartDeps) => {
         budgetTokens: hedging.budget?.tokens,
       };
       report(outcome, metrics);
-      const requestId = requestIdOf(request);
       if (logger.enabled("info")) {
         logger.info("smart", logFields(outcome, deadlineMs, hedge, requestId));
       }

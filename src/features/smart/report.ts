@@ -1,7 +1,7 @@
 import type { Logger } from "../../observability/logger";
 import type { SmartResult } from "../../observability/metric-names";
+import type { SmartMetrics } from "../../observability/metrics";
 import type { HedgeOutcome } from "./hedge";
-import type { SmartMetrics } from "./metrics";
 import type { UpstreamWork } from "./upstream";
 
 /** What one smart request tells its caller, the metrics and the log. */
@@ -30,8 +30,7 @@ export function resultOf(outcome: Outcome): SmartResult | undefined {
 }
 
 export function report(outcome: Outcome, metrics: SmartMetrics) {
-  for (const attempt of outcome.attempts)
-    metrics.attempt(attempt.outcome, attempt.durationMs / 1000);
+  for (const attempt of outcome.attempts) metrics.attempt(attempt.outcome, attempt.durationMs);
   if (outcome.hedgesFired > 0) metrics.hedgesFired(outcome.hedgesFired);
   const result = resultOf(outcome);
   if (result) metrics.response(result);
@@ -55,11 +54,7 @@ export function serverTiming(outcome: Outcome, hedge: HedgeState): string {
 }
 
 /** A network error usually means a wrong `SMART_UPSTREAM_URL` or no network: say so at warn. */
-export function warnUnreachable(
-  outcome: Outcome,
-  logger: Logger,
-  requestId: string | undefined,
-): void {
+export function warnUnreachable(outcome: Outcome, logger: Logger, requestId: string): void {
   const failed = outcome.attempts.find((a) => a.outcome === "network_error");
   if (!failed) return;
   logger.warn("smart upstream unreachable", {
@@ -73,7 +68,7 @@ export function logFields(
   outcome: Outcome,
   deadlineMs: number | undefined,
   hedge: HedgeState,
-  requestId: string | undefined,
+  requestId: string,
 ) {
   return {
     result: resultOf(outcome) ?? outcome.kind,
