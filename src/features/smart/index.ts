@@ -57,6 +57,7 @@ export const smartRoutes = (deps: SmartDeps) => {
         ? new HedgeBudget(config.smartHedgeBudgetPercent)
         : undefined,
   };
+  metrics.hedging(hedging.delay.currentMs(), hedging.budget?.tokens);
 
   return new Elysia({ name: "smart" }).use(requestContext()).get(
     "/api/smart",
@@ -75,6 +76,7 @@ export const smartRoutes = (deps: SmartDeps) => {
         budgetTokens: hedging.budget?.tokens,
       };
       report(outcome, metrics);
+      metrics.hedging(hedging.delay.currentMs(), hedge.budgetTokens);
       if (logger.enabled("info")) {
         logger.info("smart", logFields(outcome, deadlineMs, hedge, requestId));
       }

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { ok, type Reply, status } from "../../support/fake-upstream";
+import { createApp } from "../../../src/app";
+import type { Config } from "../../../src/config";
+import { createMetrics } from "../../../src/observability/metrics";
+import { testApp, testDeps } from "../../support/app";
+import { ok, type Reply, startFakeUpstream, status } from "../../support/fake-upstream";
 import { type SmartFixture, smartFixture, smartLogs } from "./support";
 
 let fixture: SmartFixture | undefined;
@@ -60,5 +64,60 @@ describe("GET /api/smart with a fixed delay", () => {
     expect(response.headers.get("server-timing")).toMatch(/^upstream;dur=[\d.]+;desc="1 attempt"$/);
     const [line] = await smartLogs(f);
     expect(line).toMatchObject({ hedgeDelayMs: 300, hedgeDelayMode: "fixed", budgetTokens: null });
+  });
+});
+
+describe("the hedging gauges", () => {
+  it("are reported at start-up and after every request", async () => {
+    const f = start([ok(1), ok(2)], { smartHedgeDelayMs: "auto", smartHedgeBudgetPercent: 10 });
+    expect(f.recorded.hedging).toEqual([{ delayMs: 300, budgetTokens: 10 }]);
+    await f.smart("?timeout=1000");
+    expect(f.recorded.hedging).toHaveLength(2);
+    expect(f.recorded.hedging[1]).toEqual({ delayMs: 300, budgetTokens: 10 });
+  });
+
+  it("are on /metrics: the delay in seconds, the tokens, NaN without a budget", async () => {
+    const scrape = async (config: Partial<Config>) => {
+      const app = testApp({ config });
+      return (await app.handle(new Request("http://localhost/metrics"))).text();
+    };
+    const auto = await scrape({ smartHedgeDelayMs: "auto", smartHedgeBudgetPercent: 10 });
+    expect(auto).toContain("\nsmart_hedge_delay_seconds 0.3\n");
+    expect(auto).toContain("\nsmart_hedge_budget_tokens 10\n");
+    const fixed = await scrape({ smartHedgeDelayMs: 250 });
+    expect(fixed).toContain("\nsmart_hedge_delay_seconds 0.25\n");
+    // prom-client writes NaN as `Nan`; Prometheus reads either.
+    expect(fixed).toMatch(/\nsmart_hedge_budget_tokens nan\n/i);
+  });
+
+  it("are in the EMF line of a turn with smart requests", async () => {
+    const chunks: string[] = [];
+    const metrics = createMetrics({
+      config: { metricsEmf: true, metricsNamespace: "test" },
+      emfSink: (chunk) => chunks.push(chunk),
+    });
+    const upstream = startFakeUpstream([ok(1)]);
+    const deps = testDeps({
+      config: {
+        smartUpstreamUrl: upstream.url,
+        smartHedgeDelayMs: "auto",
+        smartHedgeBudgetPercent: 10,
+      },
+      metrics,
+    });
+    try {
+      await createApp(deps).handle(new Request("http://localhost/api/smart?timeout=1000"));
+      await new Promise((resolve) => setImmediate(resolve));
+      const smartLine = chunks
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => "HedgesFired" in line);
+      expect(smartLine).toMatchObject({ HedgeDelay: 300, HedgeBudgetTokens: 10 });
+    } finally {
+      deps.close();
+      await upstream.stop();
+    }
   });
 });
