@@ -14,6 +14,7 @@ import {
 } from "./echo-mocks";
 import { referenceBuild } from "./echo-reference";
 import { ECHO_TARGETS, type PeerResult, peerTable, ratioRow } from "./echo-rows";
+import type { LoadResult } from "./load";
 import {
   checkHits,
   loadInOrder,
@@ -26,13 +27,14 @@ import { mountebankPeer } from "./peers/mountebank";
 import { wiremockPeer } from "./peers/wiremock";
 import { type ServerSpec, startServer } from "./processes";
 import type { Row } from "./report";
-import { type Summary, skippedRow } from "./rows";
+import { skippedRow, summarize } from "./rows";
 
 export interface LoadTarget {
   label: string;
   url: string;
   connections: number;
   headers?: Record<string, string>;
+  ready?: () => Promise<void>;
 }
 
 export interface Schedule {
@@ -49,8 +51,8 @@ export interface EchoBench {
   apiToken: string;
   /** A fresh service process: its own SQLite file, production defaults. */
   service: () => ServerSpec;
-  /** Warms each target, then measures them in turn, round after round; medians per target. */
-  measure: (targets: LoadTarget[], schedule: Schedule) => Promise<Summary[]>;
+  /** Warms each target, then measures them in turn, round after round; each round's results. */
+  measureRounds: (targets: LoadTarget[], schedule: Schedule) => Promise<LoadResult[][]>;
   log: (message: string) => void;
 }
 
@@ -100,12 +102,26 @@ function echoKind(bench: EchoBench, name: string, overrides: ServiceOverrides = 
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-const hitTarget = (bench: EchoBench, label: string, server: MockServer, mock: BenchMock) => ({
-  label,
-  url: `${server.url}${mock.hit.path}`,
-  connections: bench.options.connections,
-  headers: mock.hit.headers,
-});
+/** How long a server may take to answer what the previous run left queued. */
+const SETTLE_TIMEOUT_MS = 120_000;
+
+/**
+ * A hit under load. Before each run, one request must come back: a server slower than the load
+ * (mountebank at 1,000 stubs) still holds up to one request per connection when the load stops,
+ * and the next run must not pay for them.
+ */
+function hitTarget(bench: EchoBench, label: string, server: MockServer, mock: BenchMock) {
+  const url = `${server.url}${mock.hit.path}`;
+  const headers = mock.hit.headers;
+  const ready = async () => {
+    try {
+      await (await fetch(url, { headers, signal: AbortSignal.timeout(SETTLE_TIMEOUT_MS) })).text();
+    } catch {
+      // Still busy after the timeout: the run goes ahead and its figure shows it.
+    }
+  };
+  return { label, url, connections: bench.options.connections, headers, ready };
+}
 
 const count = (n: number) => n.toLocaleString("en-US");
 
@@ -144,13 +160,13 @@ async function scaleRows(bench: EchoBench): Promise<{ rows: Row[]; notes: string
         mockOf(manyMocks, kind, "newest"),
       ),
     ]);
-    const summaries = await bench.measure(targets, {
+    const rounds = await bench.measureRounds(targets, {
       durationSeconds: echoDurationSeconds,
       warmupSeconds: bench.options.warmupSeconds,
       rounds: bench.options.rounds,
     });
     const rows = KINDS.map((kind, i) => {
-      const [against, measured] = [summaries[2 * i], summaries[2 * i + 1]];
+      const [against, measured] = [rounds[2 * i], rounds[2 * i + 1]];
       const mock = mockOf(manyMocks, kind, "newest");
       if (!against || !measured)
         return skippedRow(SCALE_MEASURE[kind](echoMocks), ECHO_TARGETS.scale, "no figure");
@@ -238,14 +254,14 @@ async function referenceAndJournalRows(bench: EchoBench): Promise<Row[]> {
       });
       targets.push(hitTarget(bench, "reference build", old, mock));
     }
-    const summaries = await bench.measure(targets, {
+    const rounds = await bench.measureRounds(targets, {
       durationSeconds: bench.options.echo.echoDurationSeconds,
       warmupSeconds: bench.options.warmupSeconds,
       rounds: bench.options.rounds,
     });
-    const [measured] = summaries;
-    const journalOff = journalSkipped ? undefined : summaries[1];
-    const referenceFigure = "binary" in reference ? summaries.at(-1) : undefined;
+    const [measured] = rounds;
+    const journalOff = journalSkipped ? undefined : rounds[1];
+    const referenceFigure = "binary" in reference ? rounds.at(-1) : undefined;
     const path = `\`GET ${mock.hit.path}\`, one mock defined`;
     return [
       measured && referenceFigure && "commit" in reference
@@ -324,11 +340,12 @@ async function peerResult(
         mockOf(manyMocks, mockKind, age),
       ),
     ]);
-    const summaries = await bench.measure(targets, {
+    const schedule = {
       durationSeconds: bench.options.echo.peerDurationSeconds,
       warmupSeconds: bench.options.warmupSeconds,
       rounds: 1,
-    });
+    };
+    const summaries = (await bench.measureRounds(targets, schedule)).map(summarize);
     const figures = CASES.flatMap(({ kind: mockKind, age }, i) => {
       const [few, many] = [summaries[2 * i], summaries[2 * i + 1]];
       return few && many ? [{ kind: mockKind, age, few, many }] : [];

@@ -90,6 +90,8 @@ interface Target {
   url: string;
   connections: number;
   headers?: Record<string, string>;
+  /** Awaited before each run, e.g. until a slow server has answered what it still holds. */
+  ready?: () => Promise<void>;
 }
 
 async function chooseGenerator(options: Options): Promise<LoadGenerator> {
@@ -168,22 +170,24 @@ function minimalEnv(): Record<string, string> {
   return env;
 }
 
-/** Warms every target, then measures them in turn, round after round; medians per target. */
-async function measureAlternately(
+/** Warms every target, then measures them in turn, round after round; each round's results. */
+async function measureRounds(
   bench: Bench,
   targets: readonly Target[],
-  schedule: Schedule = bench.options,
-): Promise<Summary[]> {
+  schedule: Schedule,
+): Promise<LoadResult[][]> {
   const { generator } = bench;
   if (schedule.warmupSeconds > 0) {
-    for (const { label, url, connections, headers } of targets) {
+    for (const { label, url, connections, headers, ready } of targets) {
       log(`warm-up ${label}`);
+      await ready?.();
       await generator.run(url, { durationSeconds: schedule.warmupSeconds, connections, headers });
     }
   }
   const results = targets.map((): LoadResult[] => []);
   for (let round = 1; round <= schedule.rounds; round++) {
-    for (const [i, { label, url, connections, headers }] of targets.entries()) {
+    for (const [i, { label, url, connections, headers, ready }] of targets.entries()) {
+      await ready?.();
       const result = await generator.run(url, {
         durationSeconds: schedule.durationSeconds,
         connections,
@@ -196,7 +200,12 @@ async function measureAlternately(
       );
     }
   }
-  return results.map(summarize);
+  return results;
+}
+
+/** Warms every target, then measures them in turn, round after round; medians per target. */
+async function measureAlternately(bench: Bench, targets: readonly Target[]): Promise<Summary[]> {
+  return (await measureRounds(bench, targets, bench.options)).map(summarize);
 }
 
 /** Measures one server on one URL (no side-by-side partner). */
@@ -527,7 +536,7 @@ async function main(argv: string[]): Promise<void> {
       scratch,
       apiToken,
       service: bench.service,
-      measure: (targets, schedule) => measureAlternately(bench, targets, schedule),
+      measureRounds: (targets, schedule) => measureRounds(bench, targets, schedule),
       log,
     });
 
