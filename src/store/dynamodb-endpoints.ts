@@ -62,12 +62,16 @@ interface EndpointRecord extends Endpoint {
 
 export function dynamoEndpointStore(table: DynamoTable, maxEndpoints: number): EndpointStore {
   const putEndpoint = (record: EndpointRecord, condition: Condition): TransactItem => ({
-    Put: { TableName: table.name, Item: { ...endpointKey(record.id), ...record }, ...condition },
+    Put: {
+      TableName: table.name,
+      Item: { ...endpointKey(record.id), ...toItem(record) },
+      ...condition,
+    },
   });
   const putRoute = (record: EndpointRecord, condition: Condition): TransactItem => ({
     Put: {
       TableName: table.name,
-      Item: { ...routeItemKey(record.verb, routeKey(record)), ...record },
+      Item: { ...routeItemKey(record.verb, routeKey(record)), ...toItem(record) },
       ...condition,
     },
   });
@@ -256,7 +260,14 @@ function copyAttributes(source: Item | EndpointAttributes): EndpointAttributes {
   for (const name of ATTRIBUTE_NAMES) {
     if (from[name] !== undefined) copy[name] = structuredClone(from[name]);
   }
+  // Stored as JSON text: conditions may hold names DynamoDB maps refuse (the empty string).
+  if (typeof copy.request === "string") copy.request = JSON.parse(copy.request);
   return copy as unknown as EndpointAttributes;
+}
+
+function toItem(record: EndpointRecord): Item {
+  const { request, ...rest } = record;
+  return request === undefined ? rest : { ...rest, request: JSON.stringify(request) };
 }
 
 function toRecord(item: Item): EndpointRecord {

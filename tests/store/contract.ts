@@ -7,6 +7,7 @@ import {
   type Store,
 } from "../../src/store/store";
 import { greeting } from "../support/fixtures";
+import { mockAttributesContract } from "./contract-mocks";
 
 /**
  * The one contract every store backend passes. Each backend's test file calls
@@ -376,6 +377,8 @@ export function storeContract(name: string, open: OpenStore, cleanup?: () => Pro
         expect(await store.endpoints.delete(created.id)).toBe(false);
       });
     });
+
+    mockAttributesContract(() => fresh());
 
     describe("endpoints: the limit", () => {
       it("refuses a create at the limit", async () => {
