@@ -22,7 +22,7 @@ export const tocosRoutes = (users: UserStore) =>
       },
       {
         params: t.Object({ user: t.String({ description: "Exact, case-sensitive user name" }) }),
-        response: { 200: TocoUserSchema, 404: ErrorResponse },
+        response: { 200: TocoUserSchema, 400: ErrorResponse, 404: ErrorResponse },
         detail: { tags: ["tocos"], summary: "One user's tocos" },
       },
     );
