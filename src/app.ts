@@ -165,7 +165,14 @@ export function createApp(deps: AppDeps) {
     handle: (request: Request) => app.handle(request),
     listen: ({ port, hostname }: ListenOptions) =>
       // reusePort off: a second process on the same port fails instead of sharing its requests.
-      Bun.serve({ port, hostname, fetch: app.fetch, development: false, reusePort: false }),
+      Bun.serve({
+        port,
+        hostname,
+        fetch: app.fetch,
+        development: false,
+        reusePort: false,
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      }),
   };
 }
 
