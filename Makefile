@@ -37,9 +37,21 @@ install: node_modules/.installed ## Install the pinned Bun and the locked depend
 dev: node_modules/.installed-runtime ## Run the service from source on :8080 (SQLite store in data/)
 	$(BUN) --watch $(ENTRY)
 
+# Runs a command, then prints its wall time, keeping its exit status.
+timed = start=$$(date +%s%N); status=0; $(2) || status=$$?; \
+	echo "$(1): $$(( ($$(date +%s%N) - start) / 1000000 )) ms wall time"; exit $$status
+
 .PHONY: test
-test: install ## Run the unit, HTTP and contract tests
-	$(BUN) test
+test: install ## Unit, in-process HTTP, store contract (SQLite, DynamoDB Local), OpenAPI, docs, infra
+	@$(call timed,make test,$(BUN) test)
+
+.PHONY: hardening
+hardening: install ## Processes, real sockets under load, faults, root: tests/hardening/*.hardening.ts
+	@$(call timed,make hardening,$(BUN) test $(wildcard ./tests/hardening/*.hardening.ts))
+
+.PHONY: dynamodb-local
+dynamodb-local: install ## AWS's DynamoDB Local on 127.0.0.1:8000 with the table "echo", for `make dev` (see docs/storage.md)
+	$(BUN) scripts/dynamodb-local.ts
 
 .PHONY: e2e
 e2e: install dist/server ## End-to-end: the compiled binary, and the docs page in Debian's Chromium
@@ -73,6 +85,12 @@ BENCH_FLAGS ?=
 .PHONY: bench
 bench: install dist/server ## Benchmark the compiled service against a raw Bun.serve baseline; writes bench/results.md
 	$(BUN) bench/run.ts --server dist/server $(BENCH_FLAGS)
+
+BENCH_SMART_FLAGS ?=
+
+.PHONY: bench-smart
+bench-smart: install ## /api/smart hedging strategies against the simulated upstream, on loopback (about 3 min)
+	$(BUN) bench/smart/run.ts --out bench/smart/results.md $(BENCH_SMART_FLAGS)
 
 .PHONY: clean
 clean: ## Remove build output
