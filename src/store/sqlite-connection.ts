@@ -96,15 +96,12 @@ function migrateFromV1(db: Database) {
   db.run("DROP TABLE endpoints_v1");
 }
 
+/** Creates or migrates the schema; the caller holds the write lock, so one process migrates. */
 function createOrMigrate(db: Database) {
-  const version = () =>
+  const version =
     db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
-  if (version() === SCHEMA_VERSION) return;
-  db.transaction(() => {
-    // Another process may have migrated while this one waited for the lock.
-    if (version() === 1) migrateFromV1(db);
-    else if (version() !== SCHEMA_VERSION) db.run(SCHEMA);
-  }).immediate();
+  if (version === 1) migrateFromV1(db);
+  else if (version !== SCHEMA_VERSION) db.run(SCHEMA);
 }
 
 /** One open connection and the statements prepared on it. */
@@ -132,8 +129,13 @@ export class Connection {
       this.db.run(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`);
       this.db.run("PRAGMA journal_mode = WAL");
       this.db.run("PRAGMA synchronous = FULL");
-      createOrMigrate(this.db);
-      this.seedUsers();
+      // Schema and seed in one transaction: one sync to disk at start-up instead of one each.
+      this.db
+        .transaction(() => {
+          createOrMigrate(this.db);
+          this.seedUsers();
+        })
+        .immediate();
       const prepare = this.db.prepare.bind(this.db);
       this.listEndpoints = prepare(`SELECT ${COLUMNS} FROM endpoints ORDER BY seq`);
       this.getEndpoint = prepare(`SELECT ${COLUMNS} FROM endpoints WHERE id = ?`);
@@ -179,11 +181,8 @@ export class Connection {
     const count = this.db.prepare<{ n: number }, []>("SELECT COUNT(*) AS n FROM users");
     const insert = this.db.prepare("INSERT INTO users (position, name, tocos) VALUES (?, ?, ?)");
     try {
-      const seed = this.db.transaction(() => {
-        if ((count.get()?.n ?? 0) > 0) return;
-        for (const [position, u] of SEED_USERS.entries()) insert.run(position, u.user, u.tocos);
-      });
-      seed.immediate();
+      if ((count.get()?.n ?? 0) > 0) return;
+      for (const [position, u] of SEED_USERS.entries()) insert.run(position, u.user, u.tocos);
     } finally {
       count.finalize();
       insert.finalize();
