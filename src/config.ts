@@ -19,6 +19,12 @@ export interface Config {
   dynamodbTimeoutMs: number;
   apiToken: string | undefined;
   echoMaxEndpoints: number;
+  /** Journal entries kept on SQLite; 0 turns recording off. */
+  echoJournalSize: number;
+  /** Seconds a journal entry lives on DynamoDB (its TTL attribute). */
+  echoJournalTtlS: number;
+  /** Lower-case header names whose values the journal stores as `<redacted>`. */
+  echoJournalRedact: string[];
   smartUpstreamUrl: string;
   smartHedgeDelayMs: number;
   smartHedgeCount: number;
@@ -79,6 +85,22 @@ function optional(env: Env, name: string): string | undefined {
   return raw === undefined || raw === "" ? undefined : raw;
 }
 
+const DEFAULT_REDACTED = ["authorization", "cookie", "proxy-authorization", "x-api-key"];
+
+/** A comma-separated list of header names, lower-cased; `-` names none. */
+function headerList(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw.trim() === "-") return [];
+  const names = raw
+    .split(",")
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== "");
+  const bad = names.find((n) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(n));
+  if (bad !== undefined) throw new ConfigError(`${name} must list header names, got "${bad}"`);
+  return names;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dynamodbEndpoint = optional(env, "DYNAMODB_ENDPOINT");
   if (dynamodbEndpoint !== undefined) url(env, "DYNAMODB_ENDPOINT", dynamodbEndpoint);
@@ -94,6 +116,9 @@ export function loadConfig(env: Env = process.env): Config {
     dynamodbTimeoutMs: integer(env, "DYNAMODB_TIMEOUT_MS", 2_000, 1, 60_000),
     apiToken: optional(env, "API_TOKEN"),
     echoMaxEndpoints: integer(env, "ECHO_MAX_ENDPOINTS", 10_000, 1, 10_000_000),
+    echoJournalSize: integer(env, "ECHO_JOURNAL_SIZE", 1000, 0, 1_000_000),
+    echoJournalTtlS: integer(env, "ECHO_JOURNAL_TTL_S", 86_400, 60, 31_536_000),
+    echoJournalRedact: headerList(env, "ECHO_JOURNAL_REDACT", DEFAULT_REDACTED),
     smartUpstreamUrl: url(
       env,
       "SMART_UPSTREAM_URL",

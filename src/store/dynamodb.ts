@@ -21,6 +21,7 @@ import {
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from "@aws-sdk/types";
 import type { Config } from "../config";
 import { StoreUnavailableError } from "../errors";
+import { dynamoJournal } from "./dynamodb-journal";
 import { TABLE_KEYS } from "./dynamodb-keys";
 import {
   type Endpoint,
@@ -127,6 +128,10 @@ export async function openDynamoStore(
     kind: "dynamodb",
     users: userStore(table),
     endpoints: endpointStore(table, config.echoMaxEndpoints),
+    journal: dynamoJournal(documents, tableName, {
+      size: config.echoJournalSize,
+      ttlSeconds: config.echoJournalTtlS,
+    }),
     close: async () => {
       if (!options.client) client.destroy();
     },

@@ -3,6 +3,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { StoreUnavailableError } from "../errors";
 import type { Logger } from "../observability/logger";
+import { DEFAULT_JOURNAL_OPTIONS } from "./journal";
+import { createSqliteJournal } from "./sqlite-journal";
 import {
   type Endpoint,
   type EndpointAttributes,
@@ -35,6 +37,8 @@ export interface SqliteStoreOptions {
   /** How long a write waits for a lock held by another connection. */
   busyTimeoutMs?: number;
   logger?: Logger;
+  /** Journal entries kept; 0 turns recording off. */
+  journalSize?: number;
 }
 
 export const SCHEMA_VERSION = 1;
@@ -360,11 +364,20 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     if (!(error instanceof StoreUnavailableError)) throw error;
   }
 
+  const journal = createSqliteJournal({
+    path,
+    size: options.journalSize ?? DEFAULT_JOURNAL_OPTIONS.size,
+    busyTimeoutMs,
+    logger,
+  });
+
   return {
     kind: "sqlite",
     users,
     endpoints,
+    journal,
     close: async () => {
+      journal.close();
       closed = true;
       connection?.close();
       connection = undefined;

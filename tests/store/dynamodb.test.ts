@@ -41,9 +41,12 @@ const configFor = (endpoint: string, tableName: string, overrides: Partial<Confi
     ...overrides,
   });
 
-storeContract("dynamodb (dynalite)", async ({ maxEndpoints }) =>
+storeContract("dynamodb (dynalite)", async ({ maxEndpoints, journalSize }) =>
   openDynamoStore(
-    configFor(local.endpoint, await freshTable(), { echoMaxEndpoints: maxEndpoints }),
+    configFor(local.endpoint, await freshTable(), {
+      echoMaxEndpoints: maxEndpoints,
+      ...(journalSize !== undefined && { echoJournalSize: journalSize }),
+    }),
   ),
 );
 

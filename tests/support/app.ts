@@ -21,7 +21,11 @@ export function testDeps(
   return {
     config: resolved,
     logger: memoryLogger("silent").logger,
-    store: createSqliteStore({ path: ":memory:", maxEndpoints: resolved.echoMaxEndpoints }),
+    store: createSqliteStore({
+      path: ":memory:",
+      maxEndpoints: resolved.echoMaxEndpoints,
+      journalSize: resolved.echoJournalSize,
+    }),
     factorial: factorialDigits,
     ...rest,
   };
