@@ -4,6 +4,8 @@ import type { Config } from "./config";
 import { ApiError, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
+import { journalRoutes } from "./features/echo/journal-routes";
+import { journalRecorder } from "./features/echo/recorder";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
 import { metricsRoutes } from "./features/metrics";
 import { type SmartDeps, smartRoutes } from "./features/smart";
@@ -64,6 +66,7 @@ function toApiError(code: string | number, error: unknown, path: string): ApiErr
 /** The Elysia app: docs, the error mapping and every feature. */
 function createRoutes(deps: AppDeps, metrics: Metrics) {
   const { config, logger } = deps;
+  const record = journalRecorder(deps.store.journal, config.echoJournalRedact, logger);
   // Elysia lets a catch-all shadow routes added after it, so mockRoutes stays the last `.use`.
   // standardHostname off: Elysia's fast path assumes a host of at least 4 characters.
   return (
@@ -94,7 +97,14 @@ function createRoutes(deps: AppDeps, metrics: Metrics) {
       .use(factorialRoutes(deps.factorial, config.factorialMax))
       .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
       .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
-      .use(mockRoutes(deps.store.endpoints))
+      .use(
+        journalRoutes({
+          journal: deps.store.journal,
+          endpoints: deps.store.endpoints,
+          apiToken: config.apiToken,
+        }),
+      )
+      .use(mockRoutes(deps.store.endpoints, record))
   );
 }
 
