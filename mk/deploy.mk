@@ -50,7 +50,7 @@ image: ## Build the multi-arch image index (linux/amd64 and linux/arm64) with bu
 local-lambda: ## Run the native-arch image under the Lambda Runtime Interface Emulator on :9000
 	@$(REQUIRE_DOCKER)
 	@$(REQUIRE_BUILDX)
-	@test -x "$(RIE_DIR)/$(RIE_BIN)" || { echo "make $@: $(RIE_DIR)/$(RIE_BIN) not found: download it from the aws-lambda-runtime-interface-emulator releases (see README, Deployment)" >&2; exit 1; }
+	@test -x "$(RIE_DIR)/$(RIE_BIN)" || { echo "make $@: $(RIE_DIR)/$(RIE_BIN) not found: download it from the aws-lambda-runtime-interface-emulator releases (see docs/deployment.md)" >&2; exit 1; }
 	docker buildx build --load -f Containerfile -t $(LOCAL_IMAGE) .
 	docker run --rm -p $(LAMBDA_PORT):8080 -v "$(RIE_DIR)":/aws-lambda:ro --entrypoint /aws-lambda/$(RIE_BIN) $(LOCAL_IMAGE) /app/server
 

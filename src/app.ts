@@ -11,6 +11,7 @@ import { metricsRoutes } from "./features/metrics";
 import { type SmartDeps, smartRoutes } from "./features/smart";
 import { timeRoutes } from "./features/time";
 import { tocosRoutes } from "./features/tocos";
+import { workRoutes } from "./features/work";
 import { instrument, markNotFound, pathOf } from "./observability/http";
 import type { Logger } from "./observability/logger";
 import { createMetrics, type Metrics } from "./observability/metrics";
@@ -96,6 +97,7 @@ function createRoutes(deps: AppDeps, metrics: Metrics) {
       .use(tocosRoutes(deps.store.users))
       .use(factorialRoutes(deps.factorial, config.factorialMax))
       .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
+      .use(workRoutes({ profile: config.work }))
       .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
       .use(
         journalRoutes({

@@ -1,3 +1,5 @@
+import type { WorkProfile } from "./features/work/simulation";
+
 /**
  * The one typed configuration, read from the environment once at start-up.
  * An invalid value stops the process with a message that names the variable.
@@ -25,11 +27,14 @@ export interface Config {
   echoJournalTtlS: number;
   /** Lower-case header names whose values the journal stores as `<redacted>`. */
   echoJournalRedact: string[];
-  smartUpstreamUrl: string;
+  /** Unset: the service's own simulated `/api/work`, on loopback. */
+  smartUpstreamUrl: string | undefined;
   smartHedgeDelayMs: number;
   smartHedgeCount: number;
   smartAttemptTimeoutMs: number;
   smartMaxTimeoutMs: number;
+  /** The simulated upstream, `/api/work`. */
+  work: WorkProfile;
   /** Running on AWS Lambda: the Lambda Web Adapter's request-context headers can be trusted. */
   onLambda: boolean;
   metricsEmf: boolean;
@@ -101,9 +106,31 @@ function headerList(env: Env, name: string, fallback: string[]): string[] {
   return names;
 }
 
+function workProfile(env: Env): WorkProfile {
+  const medianMs = integer(env, "WORK_MEDIAN_MS", 100, 1, 60_000);
+  const p95Ms = integer(env, "WORK_P95_MS", 800, 1, 600_000);
+  if (p95Ms < medianMs) {
+    throw new ConfigError(
+      `WORK_P95_MS must be at least WORK_MEDIAN_MS (${medianMs}), got ${p95Ms}`,
+    );
+  }
+  return {
+    medianMs,
+    p95Ms,
+    errorPercent: integer(env, "WORK_ERROR_PERCENT", 10, 0, 100),
+    stallPercent: integer(env, "WORK_STALL_PERCENT", 0, 0, 100),
+    stallMs: integer(env, "WORK_STALL_MS", 2_000, 0, 600_000),
+    slowAfterMs: integer(env, "WORK_SLOW_AFTER_MS", 0, 0, 86_400_000),
+    slowForMs: integer(env, "WORK_SLOW_FOR_MS", 0, 0, 86_400_000),
+    slowFactor: integer(env, "WORK_SLOW_FACTOR", 1, 1, 1_000),
+    maxMs: integer(env, "WORK_MAX_MS", 10_000, 0, 600_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dynamodbEndpoint = optional(env, "DYNAMODB_ENDPOINT");
   if (dynamodbEndpoint !== undefined) url(env, "DYNAMODB_ENDPOINT", dynamodbEndpoint);
+  const smartUpstreamUrl = optional(env, "SMART_UPSTREAM_URL");
   const smartHedgeDelayMs = integer(env, "SMART_HEDGE_DELAY_MS", 300, 0, 600_000);
   return {
     port: integer(env, "PORT", 8080, 0, 65_535),
@@ -119,15 +146,12 @@ export function loadConfig(env: Env = process.env): Config {
     echoJournalSize: integer(env, "ECHO_JOURNAL_SIZE", 1000, 0, 1_000_000),
     echoJournalTtlS: integer(env, "ECHO_JOURNAL_TTL_S", 86_400, 60, 31_536_000),
     echoJournalRedact: headerList(env, "ECHO_JOURNAL_REDACT", DEFAULT_REDACTED),
-    smartUpstreamUrl: url(
-      env,
-      "SMART_UPSTREAM_URL",
-      "https://exponea-engineering-assignment.appspot.com/api/work",
-    ),
+    smartUpstreamUrl: smartUpstreamUrl && url(env, "SMART_UPSTREAM_URL", smartUpstreamUrl),
     smartHedgeDelayMs,
     smartHedgeCount: integer(env, "SMART_HEDGE_COUNT", 2, 0, 2),
     smartAttemptTimeoutMs: integer(env, "SMART_ATTEMPT_TIMEOUT_MS", 10_000, 1, 600_000),
     smartMaxTimeoutMs: integer(env, "SMART_MAX_TIMEOUT_MS", 60_000, 1, 600_000),
+    work: workProfile(env),
     onLambda: optional(env, "AWS_LAMBDA_FUNCTION_NAME") !== undefined,
     metricsEmf: flag(env, "METRICS_EMF") || optional(env, "AWS_LAMBDA_FUNCTION_NAME") !== undefined,
     metricsNamespace: optional(env, "METRICS_NAMESPACE") ?? SERVICE_NAME,

@@ -1,7 +1,7 @@
 import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { createFactorialService } from "./features/factorial/service";
-import { createUpstreamClient } from "./features/smart";
+import { createUpstreamClient, loopbackWorkUrl } from "./features/smart";
 import { createLogger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
 import { openStore } from "./store/open";
@@ -44,7 +44,8 @@ function serve(store: Store) {
     endpointCount: () => store.endpoints.count(),
   });
   const smartUpstream = createUpstreamClient({
-    url: config.smartUpstreamUrl,
+    // Unset: the simulated /api/work of this very process, on the port it actually got.
+    url: () => config.smartUpstreamUrl ?? loopbackWorkUrl(server.port ?? config.port),
     attemptTimeoutMs: config.smartAttemptTimeoutMs,
   });
   const server = createApp({

@@ -12,6 +12,7 @@ describe("loadConfig", () => {
     expect(config.smartHedgeDelayMs).toBe(300);
     expect(config.smartHedgeCount).toBe(2);
     expect(config.metricsEmf).toBe(false);
+    expect(config.smartUpstreamUrl).toBeUndefined();
   });
 
   it("reads values from the environment", () => {
@@ -30,6 +31,8 @@ describe("loadConfig", () => {
     SMART_HEDGE_COUNT: "3",
     SMART_UPSTREAM_URL: "ftp://example.test/",
     METRICS_EMF: "maybe",
+    WORK_ERROR_PERCENT: "101",
+    WORK_P95_MS: "50",
   };
   for (const [name, value] of Object.entries(invalid)) {
     it(`fails fast, naming ${name}, for an invalid value`, () => {

@@ -4,7 +4,7 @@ import {
   PutCommand,
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { StoreUnavailableError } from "../errors";
+import { translateDynamoError } from "./dynamodb-errors";
 import { JOURNAL_KEYS, TABLE_KEYS } from "./dynamodb-keys";
 import {
   disabledJournal,
@@ -42,12 +42,6 @@ const entryKey = (id: string) => ({
 const hourIndexKey = (hour: string) => ({ [PK]: JOURNAL_KEYS.hoursPartition, [SK]: hour });
 const clearedKey = { [PK]: JOURNAL_KEYS.metaPartition, [SK]: JOURNAL_KEYS.clearedSort };
 
-function unavailable(error: unknown): never {
-  if (error instanceof StoreUnavailableError) throw error;
-  const name = error instanceof Error ? error.name : "Error";
-  throw new StoreUnavailableError(`The journal is unavailable: DynamoDB failed (${name})`, error);
-}
-
 function toEntry(item: Item): JournalEntry {
   return {
     id: String(item.id),
@@ -66,7 +60,7 @@ function toEntry(item: Item): JournalEntry {
 export function dynamoJournal(
   documents: DynamoDBDocumentClient,
   table: string,
-  options: JournalOptions,
+  options: JournalOptions & { timeoutMs?: number },
   now: () => number = Date.now,
 ): JournalStore {
   if (options.size === 0) return disabledJournal;
@@ -77,7 +71,7 @@ export function dynamoJournal(
     try {
       return await request;
     } catch (error) {
-      return unavailable(error);
+      throw translateDynamoError(error, options.timeoutMs ?? 2_000);
     }
   };
 

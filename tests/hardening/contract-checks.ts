@@ -3,7 +3,7 @@ import type { LiveState } from "./openapi-requests";
 
 /**
  * The promises every answer keeps, whatever was asked: no 5xx (except 502/504 from the smart
- * proxy, and a stored mock's own code), errors in the one format, and a mock store that changes
+ * proxy, the simulated upstream's 500, and a stored mock's own code), errors in the one format, and a mock store that changes
  * only through acknowledged writes. Each check returns what is wrong, or `undefined`.
  */
 
@@ -141,6 +141,7 @@ export function mockAnswerProblem(answer: Answer, mock: Endpoint): string | unde
 export const isStoredMockAnswer = (answer: Answer, mocks: Endpoint[]) =>
   mocks.some((mock) => mock.verb === answer.method && !mockAnswerProblem(answer, mock));
 
-/** The 5xx a caller may see: 502 and 504 from the smart proxy only. */
+/** The 5xx a caller may see: 502 and 504 from the smart proxy, and the simulated upstream's 500. */
 export const allowed5xx = (answer: Answer) =>
-  answer.path === "/api/smart" && (answer.status === 502 || answer.status === 504);
+  (answer.path === "/api/smart" && (answer.status === 502 || answer.status === 504)) ||
+  (answer.path === "/api/work" && answer.status === 500);

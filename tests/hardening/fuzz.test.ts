@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { createApp } from "../../src/app";
+import { defaultConfig } from "../../src/config";
 import { isReservedPath } from "../../src/features/echo/validation";
 import { createFactorialService } from "../../src/features/factorial/service";
 import { memoryLogger, testDeps } from "../support/app";
@@ -100,7 +101,11 @@ describe(`fuzzing ${RUNS} requests from /openapi.json through app.handle`, () =>
   let listedBefore: unknown[] = [];
 
   beforeAll(async () => {
-    const deps = testDeps({ config: { smartUpstreamUrl: upstream.url, smartHedgeDelayMs: 50 } });
+    // The simulated /api/work answers at once too, so the run stays short.
+    const work = { ...defaultConfig().work, medianMs: 1, p95Ms: 1 };
+    const deps = testDeps({
+      config: { smartUpstreamUrl: upstream.url, smartHedgeDelayMs: 50, work },
+    });
     app = createApp({ ...deps, logger: logs.logger, factorial: (n) => factorials.digits(n) });
     const document = await (await app.handle(new Request("http://localhost/openapi.json"))).json();
     operations = operationsOf(document as Parameters<typeof operationsOf>[0]);

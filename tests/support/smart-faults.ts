@@ -111,7 +111,7 @@ export async function runSmartFaults(options: SmartFaultOptions): Promise<SmartF
     smartAttemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
   });
   const client = createUpstreamClient({
-    url: config.smartUpstreamUrl,
+    url: upstream.url,
     attemptTimeoutMs: config.smartAttemptTimeoutMs,
   });
   const app = createApp({ ...testDeps(), config, smart: { upstream: client } });

@@ -9,13 +9,19 @@ import { ErrorResponse } from "../docs/schemas";
 import { type HedgeOutcome, hedgedRequest, systemTimers, type Timers } from "./hedge";
 import { noSmartMetrics, type SmartMetrics } from "./metrics";
 import { parseTimeout } from "./query";
-import { createUpstreamClient, type UpstreamClient, type UpstreamWork } from "./upstream";
+import {
+  createUpstreamClient,
+  loopbackWorkUrl,
+  type UpstreamClient,
+  type UpstreamWork,
+} from "./upstream";
 
 export type { SmartMetrics } from "./metrics";
-export { createUpstreamClient, type UpstreamClient } from "./upstream";
+export { createUpstreamClient, loopbackWorkUrl, type UpstreamClient } from "./upstream";
 
 export type SmartSettings = Pick<
   Config,
+  | "port"
   | "smartUpstreamUrl"
   | "smartHedgeDelayMs"
   | "smartHedgeCount"
@@ -45,7 +51,7 @@ export const smartRoutes = (deps: SmartDeps) => {
   const upstream =
     deps.upstream ??
     createUpstreamClient({
-      url: config.smartUpstreamUrl,
+      url: config.smartUpstreamUrl ?? loopbackWorkUrl(config.port),
       attemptTimeoutMs: config.smartAttemptTimeoutMs,
     });
 
@@ -65,6 +71,7 @@ export const smartRoutes = (deps: SmartDeps) => {
       if (logger.enabled("info")) {
         logger.info("smart", logFields(outcome, deadlineMs, requestIdOf(request)));
       }
+      warnUnreachable(outcome, logger, request);
       const timing = serverTiming(outcome);
       switch (outcome.kind) {
         case "success":
@@ -154,6 +161,21 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 function serverTiming(outcome: HedgeOutcome<UpstreamWork>): string {
   const count = outcome.attempts.length;
   return `upstream;dur=${round(outcome.elapsedMs)};desc="${count} attempt${count === 1 ? "" : "s"}"`;
+}
+
+/** A network error usually means a wrong `SMART_UPSTREAM_URL` or no network: say so at warn. */
+function warnUnreachable(
+  outcome: HedgeOutcome<UpstreamWork>,
+  logger: Logger,
+  request: Request,
+): void {
+  const failed = outcome.attempts.find((a) => a.outcome === "network_error");
+  if (!failed) return;
+  logger.warn("smart upstream unreachable", {
+    cause: failed.detail,
+    attempts: outcome.attempts.filter((a) => a.outcome === "network_error").length,
+    requestId: requestIdOf(request),
+  });
 }
 
 function logFields(

@@ -21,7 +21,8 @@ export interface UpstreamClient {
 }
 
 export interface UpstreamOptions {
-  url: string;
+  /** A function when the URL is known only once the server listens (its own port). */
+  url: string | (() => string);
   attemptTimeoutMs: number;
   /** A larger body is an invalid payload; the real one is about 15 bytes. */
   maxBodyBytes?: number;
@@ -31,12 +32,17 @@ export interface UpstreamOptions {
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+/** The service's own simulated upstream, the default when `SMART_UPSTREAM_URL` is unset. */
+export const loopbackWorkUrl = (port: number) => `http://127.0.0.1:${port}/api/work`;
+
 class AttemptTimedOut extends Error {
   override name = "TimeoutError";
 }
 
 export function createUpstreamClient(options: UpstreamOptions): UpstreamClient {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const { url } = options;
+  const urlNow = typeof url === "string" ? () => url : url;
   // Its own pool: connections are reused across smart requests and can be closed together.
   const session = new Bun.FetchSession({
     keepAlive: { idleTimeout: options.idleTimeoutSeconds ?? 60 },
@@ -53,7 +59,7 @@ export function createUpstreamClient(options: UpstreamOptions): UpstreamClient {
     if (raceSignal.aborted) abortWithRace();
     else raceSignal.addEventListener("abort", abortWithRace, { once: true });
     try {
-      return await request(session, options.url, controller.signal, maxBodyBytes);
+      return await request(session, urlNow(), controller.signal, maxBodyBytes);
     } catch (error) {
       return classifyThrown(error, controller.signal);
     } finally {

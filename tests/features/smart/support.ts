@@ -41,7 +41,7 @@ export function smartFixture(
     ...config,
   });
   const client = createUpstreamClient({
-    url: settings.smartUpstreamUrl,
+    url: settings.smartUpstreamUrl ?? upstream.url,
     attemptTimeoutMs: settings.smartAttemptTimeoutMs,
   });
   const recorded = recordingMetrics();
