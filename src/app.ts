@@ -4,6 +4,7 @@ import type { Config } from "./config";
 import { ApiError, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
+import { importRoutes } from "./features/echo/import-routes";
 import { journalRoutes } from "./features/echo/journal-routes";
 import { journalRecorder } from "./features/echo/recorder";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
@@ -99,6 +100,7 @@ function createRoutes(deps: AppDeps, metrics: Metrics) {
       .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
       .use(workRoutes({ profile: config.work }))
       .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
+      .use(importRoutes(deps.store.endpoints, config.apiToken))
       .use(
         journalRoutes({
           journal: deps.store.journal,

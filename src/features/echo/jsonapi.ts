@@ -13,6 +13,7 @@ export const jsonApi = (status: number, document: unknown, headers: Record<strin
 /** Errors from the management API are JSON:API documents, so they carry its media type. */
 export function asJsonApi(error: unknown): unknown {
   if (!(error instanceof ApiError)) return error;
+  if (error.headers?.["content-type"] === JSONAPI_MEDIA_TYPE) return error;
   const wrapped = new ApiError(error.status, error.code, error.detail, error.source, {
     ...error.headers,
     "content-type": JSONAPI_MEDIA_TYPE,
