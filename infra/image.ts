@@ -3,32 +3,12 @@ import { ecr } from "@pulumi/aws";
 import { Image, Platform } from "@pulumi/docker-build";
 import { type CustomResourceOptions, interpolate, type Output, secret } from "@pulumi/pulumi";
 
-/** Lambda runs this one platform; it rejects image indexes, so exactly one is built. */
-export const LAMBDA_PLATFORM = Platform.Linux_arm64;
-
 /**
- * `@pulumi/docker-build` has no provenance or SBOM setting, and the buildx it embeds adds a
- * provenance attestation (an image index) unless this variable is true in its environment.
+ * Lambda runs this one platform; it rejects image indexes, so exactly one is built. No provenance
+ * index is added either: docker-build 0.0.22 passes buildx `Attests: {provenance: nil}`
+ * (provider/internal/client.go), and buildx 0.35 adds its default only when that key is absent.
  */
-export const NO_ATTESTATIONS_VARIABLE = "BUILDX_NO_DEFAULT_ATTESTATIONS";
-
-/** The spellings Go's strconv.ParseBool, which buildx uses, reads as true. */
-const TRUE_SPELLINGS = new Set(["1", "t", "T", "TRUE", "true", "True"]);
-
-export class AttestationsEnabledError extends Error {
-  override name = "AttestationsEnabledError";
-}
-
-/** Fails before anything is built when the image would be pushed as an index Lambda rejects. */
-export function assertNoDefaultAttestations(env: Record<string, string | undefined>): void {
-  const value = env[NO_ATTESTATIONS_VARIABLE];
-  if (value === undefined || !TRUE_SPELLINGS.has(value)) {
-    throw new AttestationsEnabledError(
-      `${NO_ATTESTATIONS_VARIABLE}=1 must be set (make build sets it): without it buildx adds a ` +
-        "provenance attestation and pushes an image index, which Lambda rejects",
-    );
-  }
-}
+export const LAMBDA_PLATFORM = Platform.Linux_arm64;
 
 export interface LambdaImageInput {
   repositoryUrl: Output<string>;
@@ -37,11 +17,9 @@ export interface LambdaImageInput {
   rootDir: string;
   /** Git revision the image is tagged with. */
   revision: string;
-  env?: Record<string, string | undefined>;
 }
 
 export function lambdaImage(input: LambdaImageInput, opts: CustomResourceOptions = {}) {
-  assertNoDefaultAttestations(input.env ?? process.env);
   const token = ecr.getAuthorizationTokenOutput({ registryId: input.registryId }, opts);
   const image = new Image(
     "Image",

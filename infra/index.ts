@@ -18,8 +18,6 @@ export interface DeployConfig {
   /** Bearer token for the management API; an SST secret, never a literal. */
   apiToken: Input<string>;
   overrides?: StageOverrides;
-  /** Environment the image build will see; defaults to this process's. */
-  env?: Record<string, string | undefined>;
 }
 
 /** What `sst deploy` prints and writes to `.sst/outputs.json`. The token is never among them. */
@@ -44,7 +42,6 @@ export function deploy(stage: string, config: DeployConfig) {
     registryId: repository.registryId,
     rootDir: config.rootDir,
     revision: config.revision,
-    env: config.env,
   });
   const data = endpointTable(settings);
   const { table } = data;

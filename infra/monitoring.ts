@@ -20,11 +20,6 @@ export const ALARM_THRESHOLDS = {
 
 const PERIOD_SECONDS = 60;
 
-/** The dimension set every request metric carries, as a Metrics Insights schema. */
-export function requestSchema(namespace: string): string {
-  return `SCHEMA("${namespace}", ${EMF.dimensions.method}, ${EMF.dimensions.route})`;
-}
-
 /** A dashboard SEARCH over one metric of the request schema, one line per route and method. */
 function requestSearch(namespace: string, metric: string, stat: string): string {
   const { method, route } = EMF.dimensions;
@@ -144,6 +139,21 @@ export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
   };
 }
 
+/** A per-minute sum of one HTTP API metric; API Gateway counts every request, gateway errors too. */
+function gatewaySum(id: string, metricName: string, apiId: Output<string>) {
+  return {
+    id,
+    metric: {
+      namespace: "AWS/ApiGateway",
+      metricName,
+      dimensions: { ApiId: apiId },
+      period: PERIOD_SECONDS,
+      stat: "Sum",
+    },
+    returnData: false,
+  };
+}
+
 export interface MonitoringInput {
   settings: StageSettings;
   region: Output<string>;
@@ -155,7 +165,6 @@ export function monitoring(input: MonitoringInput, opts: CustomResourceOptions =
   const { settings } = input;
   const namespace = settings.metricsNamespace;
   const prefix = settings.resourcePrefix;
-  const schema = requestSchema(namespace);
 
   const serverErrorRate = new cloudwatch.MetricAlarm(
     "ServerErrorRateAlarm",
@@ -167,19 +176,11 @@ export function monitoring(input: MonitoringInput, opts: CustomResourceOptions =
       evaluationPeriods: 5,
       datapointsToAlarm: 3,
       treatMissingData: "notBreaching",
+      // Plain metric queries and math (PutMetricAlarm's Metrics array): a Metrics Insights query
+      // is limited to one per GetMetricData operation, so two of them cannot feed one expression.
       metricQueries: [
-        {
-          id: "errors",
-          expression: `SELECT SUM(${EMF.errors5xx}) FROM ${schema}`,
-          period: PERIOD_SECONDS,
-          returnData: false,
-        },
-        {
-          id: "requests",
-          expression: `SELECT SUM(${EMF.requests}) FROM ${schema}`,
-          period: PERIOD_SECONDS,
-          returnData: false,
-        },
+        gatewaySum("errors", "5xx", input.apiId),
+        gatewaySum("requests", "Count", input.apiId),
         {
           id: "rate",
           expression: "IF(requests > 0, 100 * errors / requests, 0)",

@@ -5,12 +5,17 @@ SST := node_modules/.bin/sst
 IMAGE ?= tocos-service
 IMAGE_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo local)
 IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
-# Extra `docker buildx build` flags for `make image`, e.g. IMAGE_OUTPUT=--push with IMAGE=<registry>/<repo>.
-IMAGE_OUTPUT ?=
+# Where `make image` puts the image index: an OCI archive in dist/, or IMAGE_OUTPUT=type=registry
+# with IMAGE=<registry>/<repo> to push it. Without an output buildx keeps it only in its cache.
+IMAGE_OUTPUT ?= type=oci,dest=dist/$(notdir $(IMAGE))-$(IMAGE_TAG).oci.tar
+# The docker-container builder `make image` creates when the engine's own builder cannot build
+# multi-platform (the docker driver on the classic image store).
+IMAGE_BUILDER ?= tocos-service-builder
 LOCAL_IMAGE ?= tocos-service:lambda-local
 LAMBDA_PORT ?= 9000
 RIE_DIR ?= $(HOME)/.aws-lambda-rie
-RIE_BIN ?= aws-lambda-rie$(if $(filter aarch64 arm64,$(shell uname -m)),-arm64,)
+# The emulator's README saves both architectures' downloads under this one name.
+RIE_BIN ?= aws-lambda-rie
 EVENT ?= events/time.json
 
 # Guards: each stops its target with a message that names the missing tool.
@@ -29,7 +34,7 @@ build: install ## Deploy STAGE to AWS: registry, arm64 image, table, function, A
 	@$(REQUIRE_DOCKER)
 	@$(REQUIRE_BUILDX)
 	@$(REQUIRE_AWS)
-	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(SST) deploy --stage $(STAGE)
+	$(SST) deploy --stage $(STAGE)
 
 .PHONY: get
 get: install ## Call the deployed STAGE: /time, /tocos, /tocos/Cem, a factorial and /api/smart
@@ -41,17 +46,20 @@ destroy: install ## Remove STAGE and everything in it, images included (sst remo
 	$(SST) remove --stage $(STAGE)
 
 .PHONY: image
-image: ## Build the multi-arch image index (linux/amd64 and linux/arm64) with buildx
+image: ## Build the linux/amd64 and linux/arm64 image index into dist/ (OCI archive), or push it
 	@$(REQUIRE_DOCKER)
 	@$(REQUIRE_BUILDX)
-	docker buildx build --platform $(IMAGE_PLATFORMS) -f Containerfile -t $(IMAGE):$(IMAGE_TAG) $(IMAGE_OUTPUT) .
+	@test -n "$(strip $(IMAGE_OUTPUT))" || { echo "make $@: IMAGE_OUTPUT is empty, so buildx would keep the image only in its build cache: leave it unset for an OCI archive in dist/, or set IMAGE_OUTPUT=type=registry" >&2; exit 1; }
+	@mkdir -p dist
+	builder="$$(mk/multiplatform-builder.sh $(IMAGE_BUILDER))" && \
+	  docker buildx build --builder "$$builder" --platform $(IMAGE_PLATFORMS) -f Containerfile -t $(IMAGE):$(IMAGE_TAG) --output "$(IMAGE_OUTPUT)" .
 
 .PHONY: local-lambda
 local-lambda: ## Run the native-arch image under the Lambda Runtime Interface Emulator on :9000
 	@$(REQUIRE_DOCKER)
 	@$(REQUIRE_BUILDX)
 	@test -x "$(RIE_DIR)/$(RIE_BIN)" || { echo "make $@: $(RIE_DIR)/$(RIE_BIN) not found: download it from the aws-lambda-runtime-interface-emulator releases (see docs/deployment.md)" >&2; exit 1; }
-	docker buildx build --load -f Containerfile -t $(LOCAL_IMAGE) .
+	docker buildx build --load --provenance=false -f Containerfile -t $(LOCAL_IMAGE) .
 	docker run --rm -p $(LAMBDA_PORT):8080 -v "$(RIE_DIR)":/aws-lambda:ro --entrypoint /aws-lambda/$(RIE_BIN) $(LOCAL_IMAGE) /app/server
 
 .PHONY: invoke
@@ -65,4 +73,4 @@ invoke: ## POST an API Gateway event to the local emulator: make invoke EVENT=ev
 .PHONY: stats
 stats: install ## CloudWatch report for the deployed stage: requests, latency, errors, upstream health
 	@$(REQUIRE_AWS)
-	$(BUN) run stats
+	$(BUN) run stats --stage $(STAGE)

@@ -3,10 +3,11 @@
  * from CloudWatch with GetMetricData. Requests, p50/p90/p99 latency, 4xx and 5xx per route,
  * then the upstream's success rate and the hedge rate of `/api/smart`.
  *
- *   bun run stats [--minutes 60] [--namespace NS] [--region R] [--endpoint URL] [--outputs FILE]
+ *   bun run stats [--stage S] [--minutes 60] [--namespace NS] [--region R] [--endpoint URL] [--outputs FILE]
  *
  * The namespace and region come from the deployment outputs (`.sst/outputs.json`, keys
- * `namespace` and `region`) unless flags give them. Routes are found with ListMetrics.
+ * `namespace` and `region`) unless flags give them; with --stage, those outputs must be that
+ * stage's. Routes are found with ListMetrics.
  */
 import { existsSync, readFileSync } from "node:fs";
 import {
@@ -37,7 +38,7 @@ export class UsageError extends Error {
 }
 
 const USAGE =
-  "usage: bun run stats [--minutes N] [--namespace NS] [--region R] [--endpoint URL] [--outputs FILE]";
+  "usage: bun run stats [--stage S] [--minutes N] [--namespace NS] [--region R] [--endpoint URL] [--outputs FILE]";
 const DEFAULT_OUTPUTS = ".sst/outputs.json";
 /** GetMetricData takes at most 500 queries per call. */
 const MAX_QUERIES_PER_CALL = 500;
@@ -61,7 +62,7 @@ export function resolveSettings(
   env: Record<string, string | undefined> = process.env,
 ): StatsSettings {
   const flags = flagsOf(argv);
-  const known = ["minutes", "namespace", "region", "endpoint", "outputs"];
+  const known = ["stage", "minutes", "namespace", "region", "endpoint", "outputs"];
   const unknown = Object.keys(flags).filter((flag) => !known.includes(flag));
   if (unknown.length > 0) throw new UsageError(`unknown flag --${unknown[0]}\n${USAGE}`);
 
@@ -77,6 +78,16 @@ export function resolveSettings(
     throw new UsageError(`${outputsPath} does not exist`);
   }
   const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  // The file holds the last stage deployed, which need not be the one asked for.
+  const usesOutputs = flags.namespace === undefined || flags.region === undefined;
+  if (flags.stage !== undefined && usesOutputs && existsSync(outputsPath)) {
+    if (outputs.stage !== flags.stage) {
+      throw new UsageError(
+        `${outputsPath} describes stage "${String(outputs.stage)}", not "${flags.stage}": ` +
+          `run \`make build STAGE=${flags.stage}\`, or pass --namespace and --region`,
+      );
+    }
+  }
 
   const namespace = flags.namespace ?? text(outputs.namespace);
   if (!namespace) {

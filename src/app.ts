@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import packageJson from "../package.json" with { type: "json" };
 import type { Config } from "./config";
-import { ApiError, notFound } from "./errors";
+import { ApiError, badParameter, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
 import { importRoutes } from "./features/echo/import-routes";
@@ -38,6 +38,22 @@ function errorResponse(error: ApiError): Response {
   return new Response(JSON.stringify(error.toDocument()), { status: error.status, headers });
 }
 
+const decodes = (path: string) => {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// The framework reports a path parameter it cannot percent-decode as "Expected string".
+const badEscape = (name: string) =>
+  badParameter(
+    name,
+    `Path parameter \`${name}\` is not valid percent-encoding: each \`%\` must be followed by two hex digits, and together they must spell UTF-8 (\`%C3%A9\` is é)`,
+  );
+
 /** Maps every error, ours or the framework's, to the one error format. */
 function toApiError(code: string | number, error: unknown, path: string): ApiError {
   if (error instanceof ApiError) return error;
@@ -56,6 +72,7 @@ function toApiError(code: string | number, error: unknown, path: string): ApiErr
         });
       }
       const name = where.replace(/^\//, "").split("/")[0] ?? "";
+      if (v.type === "params" && !decodes(path)) return badEscape(name);
       const kind = v.type === "params" ? "Path parameter" : "Query parameter";
       return new ApiError(400, "invalid_parameter", `${kind} \`${name}\` ${message}`, {
         parameter: name,
@@ -140,7 +157,8 @@ export function createApp(deps: AppDeps) {
     metrics,
     handle,
     listen: ({ port, hostname }: ListenOptions) =>
-      Bun.serve({ port, hostname, fetch: handle, development: false }),
+      // reusePort off: a second process on the same port fails instead of sharing its requests.
+      Bun.serve({ port, hostname, fetch: handle, development: false, reusePort: false }),
   };
 }
 

@@ -49,8 +49,15 @@ function errorDocument(
   return { errors: [error] };
 }
 
+/** Error details quote at most this many characters of a path or path parameter. */
+export const QUOTE_LIMIT = 200;
+
+/** A path or parameter as an error detail quotes it: cut at QUOTE_LIMIT characters, then `…`. */
+export const quote = (text: string): string =>
+  text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
+
 export const notFound = (path: string) =>
-  new ApiError(404, "not_found", `Requested page \`${path}\` does not exist`);
+  new ApiError(404, "not_found", `Requested page \`${quote(path)}\` does not exist`);
 
 export const badParameter = (parameter: string, detail: string) =>
   new ApiError(400, "invalid_parameter", detail, { parameter });

@@ -1,4 +1,4 @@
-import { createApp } from "./app";
+import { type App, createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { createFactorialService } from "./features/factorial/service";
 import { createUpstreamClient, loopbackWorkUrl } from "./features/smart";
@@ -32,6 +32,18 @@ openStore(config, logger).then(serve, (error: unknown) => {
   process.exit(1);
 });
 
+/** A second server on a taken port must not start: requests would be split between the two. */
+function listenOrExit(app: App) {
+  try {
+    return app.listen({ port: config.port, hostname: "0.0.0.0" });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    logger.error(`port ${config.port} is already in use`, { port: config.port });
+    logger.flush();
+    process.exit(1);
+  }
+}
+
 function serve(store: Store) {
   const factorials = createFactorialService({
     max: config.factorialMax,
@@ -48,14 +60,16 @@ function serve(store: Store) {
     url: () => config.smartUpstreamUrl ?? loopbackWorkUrl(server.port ?? config.port),
     attemptTimeoutMs: config.smartAttemptTimeoutMs,
   });
-  const server = createApp({
-    config,
-    logger,
-    store,
-    metrics,
-    smart: { upstream: smartUpstream },
-    factorial: (n) => factorials.digits(n),
-  }).listen({ port: config.port, hostname: "0.0.0.0" });
+  const server = listenOrExit(
+    createApp({
+      config,
+      logger,
+      store,
+      metrics,
+      smart: { upstream: smartUpstream },
+      factorial: (n) => factorials.digits(n),
+    }),
+  );
   logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
 
   let stopping = false;

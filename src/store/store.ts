@@ -1,4 +1,4 @@
-import { ApiError } from "../errors";
+import { ApiError, quote } from "../errors";
 import type { JournalStore } from "./journal";
 
 /**
@@ -70,7 +70,7 @@ export interface Store {
 
 export class RouteTakenError extends ApiError {
   constructor(verb: string, path: string) {
-    super(409, "conflict", `An endpoint for ${verb} ${path} already exists`, {
+    super(409, "conflict", `An endpoint for ${verb} ${quote(path)} already exists`, {
       pointer: "/data/attributes/path",
     });
   }

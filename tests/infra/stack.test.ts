@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 import { isSecret } from "@pulumi/pulumi";
 import { type DeployConfig, deploy } from "../../infra";
 import { ADAPTER_ENVIRONMENT, LAMBDA_ASSUME_ROLE_POLICY } from "../../infra/function";
-import { AttestationsEnabledError } from "../../infra/image";
 import { ALARM_THRESHOLDS, dashboardBody } from "../../infra/monitoring";
 import { IMAGES_KEPT } from "../../infra/registry";
 import { API_GATEWAY_TIMEOUT_SECONDS } from "../../infra/settings";
@@ -31,7 +30,6 @@ const config: DeployConfig = {
   rootDir: ROOT,
   revision: REVISION,
   apiToken: TOKEN,
-  env: { BUILDX_NO_DEFAULT_ATTESTATIONS: "1" },
 };
 
 type Stack = ReturnType<typeof deploy>;
@@ -292,15 +290,29 @@ describe("production stage", () => {
   });
 
   describe("monitoring", () => {
-    it("alarms on the 5xx rate computed from the EMF request metrics", async () => {
-      const queries = await outputValue(
-        stack.resources.monitoring.alarms.serverErrorRate.metricQueries,
-      );
-      const expressions = (queries ?? []).map((q) => q.expression ?? "");
-      const schema = `SCHEMA("${stack.outputs.namespace}", ${EMF.dimensions.method}, ${EMF.dimensions.route})`;
-      expect(expressions).toContain(`SELECT SUM(${EMF.errors5xx}) FROM ${schema}`);
-      expect(expressions).toContain(`SELECT SUM(${EMF.requests}) FROM ${schema}`);
-      expect(queries?.filter((q) => q.returnData).map((q) => q.id)).toEqual(["rate"]);
+    it("alarms on the 5xx rate with plain metric queries, no Metrics Insights query", async () => {
+      const queries =
+        (await outputValue(stack.resources.monitoring.alarms.serverErrorRate.metricQueries)) ?? [];
+      expect(queries.filter((q) => /\bSELECT\b/i.test(q.expression ?? ""))).toEqual([]);
+      const apiId = await outputValue(stack.resources.api.api.id);
+      const sum = (metricName: string) => ({
+        namespace: "AWS/ApiGateway",
+        metricName,
+        dimensions: { ApiId: apiId },
+        period: 60,
+        stat: "Sum",
+      });
+      expect(queries.find((q) => q.id === "errors")?.metric).toEqual(sum("5xx"));
+      expect(queries.find((q) => q.id === "requests")?.metric).toEqual(sum("Count"));
+    });
+
+    it("alarms on the one expression that divides 5xx by requests", async () => {
+      const queries =
+        (await outputValue(stack.resources.monitoring.alarms.serverErrorRate.metricQueries)) ?? [];
+      const returned = queries.filter((q) => q.returnData);
+      expect(returned.map((q) => q.expression)).toEqual([
+        "IF(requests > 0, 100 * errors / requests, 0)",
+      ]);
     });
 
     it("alarms on p99 latency", async () => {
@@ -399,19 +411,6 @@ describe("dev stage", () => {
 
   it("writes metrics to its own namespace, apart from production's", () => {
     expect(stack.outputs.namespace).toBe("tocos-service-dev");
-  });
-});
-
-describe("image build guard", () => {
-  it("refuses to build while buildx would add a provenance attestation", async () => {
-    await mockStack("guard");
-    expect(() => deploy("guard", { ...config, env: {} })).toThrow(AttestationsEnabledError);
-  });
-
-  it("refuses a false setting of the attestation switch", async () => {
-    await mockStack("guard");
-    const env = { BUILDX_NO_DEFAULT_ATTESTATIONS: "0" };
-    expect(() => deploy("guard", { ...config, env })).toThrow(AttestationsEnabledError);
   });
 });
 

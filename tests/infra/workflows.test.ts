@@ -11,14 +11,22 @@ interface Step {
   run?: string;
   with?: Record<string, string>;
 }
+interface Job {
+  if?: string;
+  environment?: string;
+  permissions?: Record<string, string>;
+  steps: Step[];
+  env?: Record<string, string>;
+}
 interface Workflow {
+  name: string;
   on: Record<string, unknown>;
   permissions?: Record<string, string>;
-  jobs: Record<string, { steps: Step[]; env?: Record<string, string> }>;
+  jobs: Record<string, Job>;
 }
 
-const load = (name: string) =>
-  Bun.YAML.parse(readFileSync(`${ROOT}.github/workflows/${name}`, "utf8")) as Workflow;
+const textOf = (name: string) => readFileSync(`${ROOT}.github/workflows/${name}`, "utf8");
+const load = (name: string) => Bun.YAML.parse(textOf(name)) as Workflow;
 const stepsOf = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps);
 const indexOf = (steps: Step[], match: (step: Step) => boolean) => steps.findIndex(match);
 
@@ -31,6 +39,15 @@ describe.each(["ci.yml", "deploy.yml"])("%s", (name) => {
     });
     const output = await new Response(child.stdout).text();
     expect({ code: await child.exited, output }).toEqual({ code: 0, output: "" });
+  });
+
+  it("pins every action by full commit SHA, with its version in a comment", () => {
+    const uses = textOf(name)
+      .split("\n")
+      .filter((line) => /^\s*(- )?uses:/.test(line));
+    expect(uses.length).toBeGreaterThan(0);
+    const PINNED = /uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/;
+    expect(uses.filter((line) => !PINNED.test(line))).toEqual([]);
   });
 });
 
@@ -53,23 +70,36 @@ describe("ci.yml", () => {
 
 describe("deploy.yml", () => {
   const deploy = load("deploy.yml");
-  const steps = stepsOf(deploy);
+  const [job] = Object.values(deploy.jobs);
+  const steps = job?.steps ?? [];
+  const credentials = indexOf(
+    steps,
+    (s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") ?? false,
+  );
 
-  it("runs on pushes to main", () => {
-    expect(deploy.on.push).toEqual({ branches: ["main"] });
+  it("runs only when CI completes on main, never on a push of its own", () => {
+    expect(deploy.on).toEqual({
+      workflow_run: { workflows: [load("ci.yml").name], types: ["completed"], branches: ["main"] },
+    });
   });
 
-  it("gets AWS credentials through GitHub OIDC with a role ARN variable", () => {
-    expect(deploy.permissions?.["id-token"]).toBe("write");
-    const credentials = steps.find((s) =>
-      s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
-    );
-    expect(credentials?.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.[A-Z_]+ \}\}$/);
-    expect(Object.keys(credentials?.with ?? {})).not.toContain("aws-secret-access-key");
+  it("deploys only when that CI run succeeded, and only for pushes", () => {
+    expect(job?.if).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(job?.if).toContain("github.event.workflow_run.event == 'push'");
   });
 
-  it("sets up buildx", () => {
-    expect(steps.some((s) => s.uses?.startsWith("docker/setup-buildx-action@"))).toBe(true);
+  it("checks out the commit CI tested, not the branch's newest", () => {
+    const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkout?.with?.ref).toMatch(/^\$\{\{ github\.event\.workflow_run\.head_sha \}\}$/);
+  });
+
+  it("gets AWS credentials through GitHub OIDC in the production environment's job only", () => {
+    expect(deploy.permissions?.["id-token"]).toBeUndefined();
+    expect(job?.permissions?.["id-token"]).toBe("write");
+    expect(job?.environment).toBe("production");
+    const step = steps[credentials];
+    expect(step?.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.[A-Z_]+ \}\}$/);
+    expect(Object.keys(step?.with ?? {})).not.toContain("aws-secret-access-key");
   });
 
   it("fails the scan on HIGH or CRITICAL findings", () => {
@@ -78,12 +108,18 @@ describe("deploy.yml", () => {
     expect(scan?.with?.["exit-code"]).toBe("1");
   });
 
-  it("scans, then deploys production, then smoke-tests it", () => {
+  it("builds and scans the image before any AWS credential exists in the job", () => {
+    const build = indexOf(steps, (s) => s.run?.startsWith("docker buildx build") ?? false);
     const scan = indexOf(steps, (s) => s.uses?.startsWith("aquasecurity/trivy-action@") ?? false);
+    expect(build).toBeGreaterThanOrEqual(0);
+    expect(scan).toBeGreaterThan(build);
+    expect(credentials).toBeGreaterThan(scan);
+  });
+
+  it("deploys production after the credentials, then smoke-tests it", () => {
     const build = indexOf(steps, (s) => s.run === "make build STAGE=production");
     const get = indexOf(steps, (s) => s.run === "make get STAGE=production");
-    expect(scan).toBeGreaterThanOrEqual(0);
-    expect(build).toBeGreaterThan(scan);
+    expect(build).toBeGreaterThan(credentials);
     expect(get).toBeGreaterThan(build);
   });
 });

@@ -274,9 +274,24 @@ describe("resolveSettings", () => {
   });
 
   it("rejects unknown flags", () => {
-    expect(() => resolveSettings(["--namespace", "n", "--region", "r", "--stage", "dev"])).toThrow(
-      "unknown flag --stage",
+    expect(() => resolveSettings(["--namespace", "n", "--region", "r", "--colour", "no"])).toThrow(
+      "unknown flag --colour",
     );
+  });
+
+  it("refuses outputs written for another stage, as make get does", () => {
+    const outputs = join(workDir, "outputs-of-production.json");
+    writeFileSync(outputs, JSON.stringify({ stage: "production", namespace: "p", region: "r" }));
+    expect(() => resolveSettings(["--outputs", outputs, "--stage", "dev"])).toThrow(
+      'describes stage "production", not "dev"',
+    );
+  });
+
+  it("reads the namespace and region of the stage the outputs were written for", () => {
+    const outputs = join(workDir, "outputs-of-dev.json");
+    writeFileSync(outputs, JSON.stringify({ stage: "dev", namespace: "d", region: "r" }));
+    const settings = resolveSettings(["--outputs", outputs, "--stage", "dev"]);
+    expect([settings.namespace, settings.region]).toEqual(["d", "r"]);
   });
 
   it("falls back to AWS_REGION when neither the flags nor the outputs name a region", () => {

@@ -87,7 +87,7 @@ async function startOnce(options: StartOptions, port: number): Promise<RunningSe
   proc.kill("SIGKILL");
   const stderr = await new Response(proc.stderr).text();
   const message = `server did not become healthy: ${stderr}${out}`;
-  if (exitedEarly && /EADDRINUSE|address already in use|server did not start/i.test(stderr)) {
+  if (exitedEarly && /EADDRINUSE|already in use|server did not start/i.test(stderr + out)) {
     throw new PortTaken(message);
   }
   throw new Error(message);

@@ -5,6 +5,7 @@ import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerBundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import { SERVICE_NAME } from "../../config";
 import { notFound } from "../../errors";
+import { docsPage } from "./page";
 
 const ASSET_PREFIX = "/docs/assets";
 
@@ -13,25 +14,26 @@ const assets: Record<string, { path: string; type: string }> = {
   "swagger-ui.css": { path: swaggerCss, type: "text/css; charset=utf-8" },
 };
 
+const DESCRIPTION =
+  'Epoch time, tocos, exact factorials, a hedged upstream proxy, and Echo mock endpoints. Every error uses one format: `{"errors":[{"status","code","detail","source"?}]}`.';
+
+const PAGE = docsPage({
+  title: SERVICE_NAME,
+  description: DESCRIPTION,
+  specUrl: "/openapi.json",
+  scriptUrl: `${ASSET_PREFIX}/swagger-ui-bundle.js`,
+  stylesheetUrl: `${ASSET_PREFIX}/swagger-ui.css`,
+});
+
 export const docsRoutes = (version: string) =>
   new Elysia({ name: "docs" })
     .use(
       openapi({
-        path: "/docs",
+        // The plugin's own page leaves its attributes unescaped: this plugin serves docsPage.
+        provider: null,
         specPath: "/openapi.json",
-        provider: "swagger-ui",
-        swagger: {
-          cdn: `${ASSET_PREFIX}/swagger-ui-bundle.js`,
-          theme: `${ASSET_PREFIX}/swagger-ui.css`,
-          autoDarkMode: false,
-        },
         documentation: {
-          info: {
-            title: SERVICE_NAME,
-            version,
-            description:
-              'Epoch time, tocos, exact factorials, a hedged upstream proxy, and Echo mock endpoints. Every error uses one format: `{"errors":[{"status","code","detail","source"?}]}`.',
-          },
+          info: { title: SERVICE_NAME, version, description: DESCRIPTION },
           tags: [
             { name: "time", description: "The epoch time" },
             { name: "tocos", description: "A small user list" },
@@ -44,6 +46,15 @@ export const docsRoutes = (version: string) =>
       }),
     )
     .get("/", ({ redirect }) => redirect("/docs", 302), { detail: { hide: true } })
+    .get(
+      "/docs",
+      ({ request, redirect }) =>
+        // Elysia also routes `/docs/` here, where Swagger UI would resolve URLs against `/docs/`.
+        new URL(request.url).pathname === "/docs/"
+          ? redirect("/docs", 301)
+          : new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }),
+      { detail: { hide: true } },
+    )
     .get(
       `${ASSET_PREFIX}/:asset`,
       ({ params, request, set }) => {

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { ApiError, notFound } from "../../errors";
+import { ApiError, notFound, quote } from "../../errors";
 import type { Logger } from "../../observability/logger";
 import type { EndpointAttributes, EndpointStore } from "../../store/store";
 import { bearerTokenCheck } from "./auth";
@@ -40,7 +40,7 @@ export interface EchoDeps {
 }
 
 export const endpointNotFound = (id: string) =>
-  new ApiError(404, "not_found", `Requested Endpoint with ID \`${id}\` does not exist`);
+  new ApiError(404, "not_found", `Requested Endpoint with ID \`${quote(id)}\` does not exist`);
 
 const IdParams = t.Object({ id: t.String({ description: "The endpoint's id" }) });
 

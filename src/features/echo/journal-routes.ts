@@ -1,7 +1,8 @@
 import { Elysia, t } from "elysia";
-import { ApiError, badParameter } from "../../errors";
+import { ApiError, badParameter, quote } from "../../errors";
 import type { JournalEntry, JournalQuery, JournalStore } from "../../store/journal";
 import type { EndpointStore } from "../../store/store";
+import { endpointNotFound } from "./index";
 import { jsonApi, jsonApiErrors, tokenGuard } from "./jsonapi";
 import { type Candidate, candidateIndex, type NearMiss, nearMisses } from "./near-miss";
 
@@ -18,10 +19,7 @@ export interface JournalDeps {
 }
 
 export const requestNotFound = (id: string) =>
-  new ApiError(404, "not_found", `Requested journal entry with ID \`${id}\` does not exist`);
-
-const endpointNotFound = (id: string) =>
-  new ApiError(404, "not_found", `Requested Endpoint with ID \`${id}\` does not exist`);
+  new ApiError(404, "not_found", `Requested journal entry with ID \`${quote(id)}\` does not exist`);
 
 const FILTERS = ["endpoint", "matched", "method", "path"] as const;
 

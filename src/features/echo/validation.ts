@@ -1,4 +1,4 @@
-import { ApiError, unprocessable } from "../../errors";
+import { ApiError, quote, unprocessable } from "../../errors";
 import { HTTP_METHODS, type HttpMethod } from "../../http-methods";
 import type { EndpointAttributes, MockResponse } from "../../store/store";
 
@@ -123,7 +123,7 @@ export function checkPath(value: unknown, pointer = `${ATTRIBUTES}/path`): strin
   }
   if (isReservedPath(value)) {
     throw fail(
-      `\`${value}\` is served by this service itself (${["/", ...RESERVED_ROOTS].join(", ")} and everything under them), so a mock there could never answer`,
+      `\`${quote(value)}\` is served by this service itself (${["/", ...RESERVED_ROOTS].join(", ")} and everything under them), so a mock there could never answer`,
     );
   }
   return value;

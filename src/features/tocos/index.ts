@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
-import { ApiError } from "../../errors";
+import { ApiError, quote } from "../../errors";
 import type { UserStore } from "../../store/store";
 import { ErrorResponse } from "../docs/schemas";
 
@@ -16,7 +16,8 @@ export const tocosRoutes = (users: UserStore) =>
       "/:user",
       async ({ params }) => {
         const found = await users.getUser(params.user);
-        if (!found) throw new ApiError(404, "not_found", `User \`${params.user}\` does not exist`);
+        if (!found)
+          throw new ApiError(404, "not_found", `User \`${quote(params.user)}\` does not exist`);
         return found;
       },
       {
