@@ -9,33 +9,31 @@ import { journalRoutes } from "./features/echo/journal-routes";
 import { journalRecorder } from "./features/echo/recorder";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
 import { metricsRoutes } from "./features/metrics";
-import { type SmartDeps, smartRoutes } from "./features/smart";
+import { smartRoutes, type UpstreamClient } from "./features/smart";
+import type { Timers } from "./features/smart/hedge";
 import { timeRoutes } from "./features/time";
-import { tocosRoutes } from "./features/tocos";
+import { tocosRoutes, type UserSnapshot } from "./features/tocos";
 import { workRoutes } from "./features/work";
-import { instrument, markNotFound, pathOf } from "./observability/http";
+import { requestObservability } from "./observability/http";
 import type { Logger } from "./observability/logger";
-import { createMetrics, type Metrics } from "./observability/metrics";
+import type { Metrics } from "./observability/metrics";
 import type { Store } from "./store/store";
 
+/** Everything the app is built from; `createDeps` (deps.ts) builds each one, in one place. */
 export interface AppDeps {
   config: Config;
   logger: Logger;
   /** Users and mock endpoints: SQLite or DynamoDB, behind one interface. */
   store: Store;
+  /** The users, read once and refreshed on `TOCOS_CACHE_TTL_S`, as ready JSON bytes. */
+  users: UserSnapshot;
   factorial: FactorialDigits;
-  now?: () => number;
-  /** Upstream client, metrics and timers for `/api/smart`; built from config when absent. */
-  smart?: Pick<SmartDeps, "metrics" | "upstream" | "timers">;
-  /** Prometheus and EMF request metrics; built from config when absent. */
-  metrics?: Metrics;
-}
-
-const JSON_TYPE = "application/json";
-
-function errorResponse(error: ApiError): Response {
-  const headers: Record<string, string> = { "content-type": JSON_TYPE, ...error.headers };
-  return new Response(JSON.stringify(error.toDocument()), { status: error.status, headers });
+  /** Prometheus and EMF metrics, for requests and for `/api/smart`. */
+  metrics: Metrics;
+  /** The `/api/smart` upstream's connection pool. */
+  upstream: UpstreamClient;
+  timers: Timers;
+  now: () => number;
 }
 
 const decodes = (path: string) => {
@@ -82,51 +80,68 @@ function toApiError(code: string | number, error: unknown, path: string): ApiErr
   return new ApiError(500, "internal_error", "The server failed to handle this request");
 }
 
-/** The Elysia app: docs, the error mapping and every feature. */
-function createRoutes(deps: AppDeps, metrics: Metrics) {
+/** The Elysia app: observability, docs, the error mapping and every feature. */
+function createRoutes(deps: AppDeps) {
   const { config, logger } = deps;
   const record = journalRecorder(deps.store.journal, config.echoJournalRedact, logger);
   // Elysia lets a catch-all shadow routes added after it, so mockRoutes stays the last `.use`.
   // standardHostname off: Elysia's fast path assumes a host of at least 4 characters.
-  return (
-    new Elysia({ name: "app", handler: { standardHostname: false } })
-      // The hook takes only what it needs: Elysia prepares, for every route, whatever any hook reads.
-      .onError(({ code, error, request }) => {
-        const path = pathOf(request.url);
-        const apiError = toApiError(code, error, path);
-        if (apiError.status >= 500 && !(error instanceof ApiError)) {
-          logger.error("unhandled error", {
-            path,
-            method: request.method,
-            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-            stack: error instanceof Error ? error.stack : undefined,
-          });
-        }
-        if (apiError.code === "not_found") markNotFound(request);
-        return errorResponse(apiError);
-      })
-      .use(docsRoutes(packageJson.version))
-      .get("/healthz", () => ({ status: "ok" as const }), {
-        response: { 200: t.Object({ status: t.Literal("ok") }) },
-        detail: { tags: ["operations"], summary: "Readiness check" },
-      })
-      .use(metricsRoutes(metrics))
-      .use(timeRoutes(deps.now))
-      .use(tocosRoutes(deps.store.users))
-      .use(factorialRoutes(deps.factorial, config.factorialMax))
-      .use(smartRoutes({ config, logger, metrics: metrics.smart, ...deps.smart }))
-      .use(workRoutes({ profile: config.work }))
-      .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
-      .use(importRoutes(deps.store.endpoints, config.apiToken))
-      .use(
-        journalRoutes({
-          journal: deps.store.journal,
-          endpoints: deps.store.endpoints,
-          apiToken: config.apiToken,
-        }),
-      )
-      .use(mockRoutes(deps.store.endpoints, record))
-  );
+  return new Elysia({ name: "app", handler: { standardHostname: false } })
+    .use(
+      requestObservability({
+        logger,
+        metrics: deps.metrics,
+        mockRoute: MOCK_ROUTE,
+        trustAdapterHeaders: config.onLambda,
+      }),
+    )
+    .onError((context) => {
+      const { code, error, request, path, set } = context;
+      const apiError = toApiError(code, error, path);
+      if (apiError.status >= 500 && !(error instanceof ApiError)) {
+        logger.error("unhandled error", {
+          path,
+          method: request.method,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          stack: error instanceof Error ? error.stack : undefined,
+        });
+      }
+      if (apiError.code === "not_found") context.routeMissed = true;
+      // A document, not a Response, so the response hooks see it like any other.
+      set.status = apiError.status;
+      set.headers["content-type"] = "application/json";
+      if (apiError.headers) Object.assign(set.headers, apiError.headers);
+      return apiError.toDocument();
+    })
+    .use(docsRoutes(packageJson.version))
+    .get("/healthz", () => ({ status: "ok" as const }), {
+      response: { 200: t.Object({ status: t.Literal("ok") }) },
+      detail: { tags: ["operations"], summary: "Readiness check" },
+    })
+    .use(metricsRoutes(deps.metrics))
+    .use(timeRoutes(deps.now))
+    .use(tocosRoutes(deps.users))
+    .use(factorialRoutes(deps.factorial, config.factorialMax))
+    .use(
+      smartRoutes({
+        config,
+        logger,
+        metrics: deps.metrics.smart,
+        upstream: deps.upstream,
+        timers: deps.timers,
+      }),
+    )
+    .use(workRoutes({ profile: config.work }))
+    .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
+    .use(importRoutes(deps.store.endpoints, config.apiToken))
+    .use(
+      journalRoutes({
+        journal: deps.store.journal,
+        endpoints: deps.store.endpoints,
+        apiToken: config.apiToken,
+      }),
+    )
+    .use(mockRoutes(deps.store.endpoints, record));
 }
 
 export interface ListenOptions {
@@ -135,30 +150,18 @@ export interface ListenOptions {
 }
 
 /**
- * The service: the Elysia app behind request instrumentation. `handle` is what
- * the server calls and what tests call; `app` is the Elysia instance, for tests
- * that add a route of their own before the first request.
+ * The service. `handle` is what the server calls and what tests call; `app` is the Elysia
+ * instance, for tests that add a route of their own before the first request.
  */
 export function createApp(deps: AppDeps) {
-  const metrics =
-    deps.metrics ??
-    createMetrics({ config: deps.config, endpointCount: () => deps.store.endpoints.count() });
-  const app = createRoutes(deps, metrics);
-  const handle = instrument({
-    routes: () => app.routes,
-    fetch: (request) => app.fetch(request),
-    logger: deps.logger,
-    metrics,
-    mockRoute: MOCK_ROUTE,
-    trustAdapterHeaders: deps.config.onLambda,
-  });
+  const app = createRoutes(deps);
   return {
     app,
-    metrics,
-    handle,
+    metrics: deps.metrics,
+    handle: (request: Request) => app.handle(request),
     listen: ({ port, hostname }: ListenOptions) =>
       // reusePort off: a second process on the same port fails instead of sharing its requests.
-      Bun.serve({ port, hostname, fetch: handle, development: false, reusePort: false }),
+      Bun.serve({ port, hostname, fetch: app.fetch, development: false, reusePort: false }),
   };
 }
 

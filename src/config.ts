@@ -14,6 +14,8 @@ export interface Config {
   port: number;
   logLevel: LogLevel;
   factorialMax: number;
+  /** How long the users snapshot behind `/tocos` is served before the store is read again. */
+  tocosCacheTtlS: number;
   sqlitePath: string;
   dynamodbTable: string | undefined;
   dynamodbEndpoint: string | undefined;
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(env, "PORT", 8080, 0, 65_535),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
     factorialMax: integer(env, "FACTORIAL_MAX", 100_000, 0, 1_000_000),
+    tocosCacheTtlS: integer(env, "TOCOS_CACHE_TTL_S", 60, 0, 86_400),
     sqlitePath: optional(env, "SQLITE_PATH") ?? "data/echo.sqlite",
     dynamodbTable: optional(env, "DYNAMODB_TABLE"),
     dynamodbEndpoint,

@@ -1,9 +1,7 @@
 import { type App, createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
-import { createFactorialService } from "./features/factorial/service";
-import { createUpstreamClient, loopbackWorkUrl } from "./features/smart";
+import { createDeps } from "./deps";
 import { createLogger } from "./observability/logger";
-import { createMetrics } from "./observability/metrics";
 import { openStore } from "./store/open";
 import type { Store } from "./store/store";
 
@@ -45,31 +43,8 @@ function listenOrExit(app: App) {
 }
 
 function serve(store: Store) {
-  const factorials = createFactorialService({
-    max: config.factorialMax,
-    onWorkerError: (error) =>
-      logger.warn("factorial worker failed, computing inline", { error: error.message }),
-  });
-  const metrics = createMetrics({
-    config,
-    processMetrics: true,
-    endpointCount: () => store.endpoints.count(),
-  });
-  const smartUpstream = createUpstreamClient({
-    // Unset: the simulated /api/work of this very process, on the port it actually got.
-    url: () => config.smartUpstreamUrl ?? loopbackWorkUrl(server.port ?? config.port),
-    attemptTimeoutMs: config.smartAttemptTimeoutMs,
-  });
-  const server = listenOrExit(
-    createApp({
-      config,
-      logger,
-      store,
-      metrics,
-      smart: { upstream: smartUpstream },
-      factorial: (n) => factorials.digits(n),
-    }),
-  );
+  const deps = createDeps({ config, logger, store, port: () => server.port ?? config.port });
+  const server = listenOrExit(createApp(deps));
   logger.info("listening", { port: server.port, hostname: "0.0.0.0" });
 
   let stopping = false;
@@ -87,10 +62,8 @@ function serve(store: Store) {
     clearTimeout(force);
     // In-flight requests are done, so every acknowledged write is in the store before it closes.
     await store.close();
-    factorials.close();
-    smartUpstream.close();
+    deps.close();
     logger.info("stopped");
-    metrics.flush();
     logger.flush();
     process.exit(0);
   }

@@ -50,7 +50,7 @@ beforeAll(async () => {
     dynamodbTimeoutMs: 500,
   });
   store = await openDynamoStore(config);
-  app = createApp({ ...testDeps(), config, store });
+  app = createApp(testDeps({ config, store }));
   for (let i = 0; i < 5; i++) {
     const response = await send("/endpoints", createRequest(`/kept/${i}`));
     const { data } = (await response.json()) as { data: { id: string } };

@@ -105,8 +105,10 @@ describe(`fuzzing ${RUNS} requests from /openapi.json through app.handle`, () =>
     const work = { ...defaultConfig().work, medianMs: 1, p95Ms: 1 };
     const deps = testDeps({
       config: { smartUpstreamUrl: upstream.url, smartHedgeDelayMs: 50, work },
+      logger: logs.logger,
+      factorial: (n) => factorials.digits(n),
     });
-    app = createApp({ ...deps, logger: logs.logger, factorial: (n) => factorials.digits(n) });
+    app = createApp(deps);
     const document = await (await app.handle(new Request("http://localhost/openapi.json"))).json();
     operations = operationsOf(document as Parameters<typeof operationsOf>[0]);
     listedBefore = (

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { defaultConfig } from "../../src/config";
-import { createUpstreamClient } from "../../src/features/smart";
 import { PROM, ROUTE_MOCK, ROUTE_UNMATCHED } from "../../src/observability/metric-names";
 import { createSqliteStore } from "../../src/store/sqlite";
 import type { Store } from "../../src/store/store";
@@ -233,8 +232,7 @@ describe("smart metrics on /metrics", () => {
   it("show what /api/smart reported", async () => {
     upstream = startFakeUpstream([ok(42)]);
     const config = defaultConfig({ smartUpstreamUrl: upstream.url });
-    const client = createUpstreamClient({ url: upstream.url, attemptTimeoutMs: 2_000 });
-    const app = testApp({ config, smart: { upstream: client } });
+    const app = testApp({ config });
     expect(await send(app, get("/api/smart?timeout=2000"))).toBe(200);
     const samples = await scrape(app);
     expect(sampleValue(samples, PROM.smartUpstreamRequests, { outcome: "success" })).toBe(1);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import type { SmartMetrics } from "../../src/features/smart";
+import { HTTP_DURATION_BUCKETS_MS } from "../../src/observability/histogram";
 import { PROM, ROUTE_MOCK, ROUTE_UNMATCHED } from "../../src/observability/metric-names";
 import {
   createMetrics,
-  HTTP_DURATION_BUCKETS,
   OTHER_METHOD,
   routeLabel,
+  type SmartMetrics,
 } from "../../src/observability/metrics";
 import { parseExposition, samplesNamed, sampleValue } from "./support";
 
@@ -45,7 +45,7 @@ describe("http_request_duration_seconds", () => {
       const le = bucket.labels.le === "+Inf" ? Infinity : Number(bucket.labels.le);
       expect({ le, value: bucket.value }).toEqual({ le, value: le >= 0.003 ? 1 : 0 });
     }
-    expect(buckets).toHaveLength(HTTP_DURATION_BUCKETS.length + 1);
+    expect(buckets).toHaveLength(HTTP_DURATION_BUCKETS_MS.length + 1);
   });
 
   it("reports the sum in seconds and the count", async () => {
@@ -113,9 +113,9 @@ describe("smart metrics", () => {
 
   it("counts upstream attempts by outcome, with every outcome present from the start", async () => {
     const metrics = createMetrics();
-    metrics.smart.attempt("success", 0.2);
-    metrics.smart.attempt("http_error", 0.1);
-    metrics.smart.attempt("http_error", 0.1);
+    metrics.smart.attempt("success", 200);
+    metrics.smart.attempt("http_error", 100);
+    metrics.smart.attempt("http_error", 100);
     const samples = await scrape(metrics);
     expect(sampleValue(samples, PROM.smartUpstreamRequests, { outcome: "success" })).toBe(1);
     expect(sampleValue(samples, PROM.smartUpstreamRequests, { outcome: "http_error" })).toBe(2);
@@ -124,8 +124,8 @@ describe("smart metrics", () => {
 
   it("records upstream attempt durations in a histogram", async () => {
     const metrics = createMetrics();
-    metrics.smart.attempt("success", 0.35);
-    metrics.smart.attempt("timeout", 2);
+    metrics.smart.attempt("success", 350);
+    metrics.smart.attempt("timeout", 2000);
     const samples = await scrape(metrics);
     expect(sampleValue(samples, `${PROM.smartUpstreamDuration}_count`)).toBe(2);
     expect(sampleValue(samples, `${PROM.smartUpstreamDuration}_sum`)).toBeCloseTo(2.35, 9);

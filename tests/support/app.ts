@@ -1,8 +1,10 @@
-import { type AppDeps, createApp } from "../../src/app";
+import { createApp } from "../../src/app";
 import { type Config, defaultConfig } from "../../src/config";
+import { createDeps, type Deps } from "../../src/deps";
 import { factorialDigits } from "../../src/features/factorial/factorial";
 import { createLogger, type Logger } from "../../src/observability/logger";
 import { createSqliteStore } from "../../src/store/sqlite";
+import type { Store } from "../../src/store/store";
 
 /** Captures log lines in memory, so tests can read them back. */
 export function memoryLogger(level: Config["logLevel"] = "debug") {
@@ -13,23 +15,26 @@ export function memoryLogger(level: Config["logLevel"] = "debug") {
   return { logger, lines };
 }
 
-export function testDeps(
-  overrides: Omit<Partial<AppDeps>, "config"> & { config?: Partial<Config> } = {},
-): AppDeps {
-  const { config, ...rest } = overrides;
-  const resolved = defaultConfig(config);
-  return {
-    config: resolved,
-    logger: memoryLogger("silent").logger,
-    store: createSqliteStore({
+export type TestOverrides = Partial<Omit<Deps, "config" | "close">> & { config?: Partial<Config> };
+
+/**
+ * The production composition root (`createDeps`) with test defaults: an in-memory SQLite
+ * store, a silent logger, factorials computed inline, and the users re-read on every request.
+ */
+export function testDeps(overrides: TestOverrides = {}): Deps {
+  const { config, logger, store, ...rest } = overrides;
+  const resolved = defaultConfig({ tocosCacheTtlS: 0, ...config });
+  const testStore: Store =
+    store ??
+    createSqliteStore({
       path: ":memory:",
       maxEndpoints: resolved.echoMaxEndpoints,
       journalSize: resolved.echoJournalSize,
-    }),
-    factorial: factorialDigits,
-    ...rest,
-  };
+    });
+  return createDeps(
+    { config: resolved, logger: logger ?? memoryLogger("silent").logger, store: testStore },
+    { factorial: factorialDigits, ...rest },
+  );
 }
 
-export const testApp = (overrides: Parameters<typeof testDeps>[0] = {}) =>
-  createApp(testDeps(overrides));
+export const testApp = (overrides: TestOverrides = {}) => createApp(testDeps(overrides));

@@ -1,6 +1,5 @@
 import { createApp } from "../../src/app";
 import { defaultConfig } from "../../src/config";
-import { createUpstreamClient } from "../../src/features/smart";
 import { testDeps } from "./app";
 import { type Reply, startFakeUpstream } from "./fake-upstream";
 
@@ -110,11 +109,8 @@ export async function runSmartFaults(options: SmartFaultOptions): Promise<SmartF
     smartHedgeDelayMs: HEDGE_DELAY_MS,
     smartAttemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
   });
-  const client = createUpstreamClient({
-    url: upstream.url,
-    attemptTimeoutMs: config.smartAttemptTimeoutMs,
-  });
-  const app = createApp({ ...testDeps(), config, smart: { upstream: client } });
+  const deps = testDeps({ config });
+  const app = createApp(deps);
   // Warm the route once, so lazily built framework state is in the baseline.
   await (await app.handle(new Request("http://localhost/api/smart?timeout=1"))).arrayBuffer();
   await settle(() => upstream.pending() === 0, 1_000);
@@ -153,7 +149,7 @@ export async function runSmartFaults(options: SmartFaultOptions): Promise<SmartF
   await settle(() => upstream.pending() === 0, 2_000);
   const upstreamPending = upstream.pending();
   const socketsAfterRun = upstream.openConnections();
-  client.close();
+  deps.close();
   await settle(() => upstream.openConnections() === 0, 2_000);
   const socketsAfterPoolClose = upstream.openConnections();
   await upstream.stop();

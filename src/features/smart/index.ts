@@ -2,21 +2,15 @@ import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { ApiError } from "../../errors";
-import { requestIdOf } from "../../observability/http";
+import { requestContext } from "../../observability/http";
 import type { Logger } from "../../observability/logger";
 import type { SmartResult } from "../../observability/metric-names";
+import type { SmartMetrics } from "../../observability/metrics";
 import { ErrorResponse } from "../docs/schemas";
-import { type HedgeOutcome, hedgedRequest, systemTimers, type Timers } from "./hedge";
-import { noSmartMetrics, type SmartMetrics } from "./metrics";
+import { type HedgeOutcome, hedgedRequest, type Timers } from "./hedge";
 import { parseTimeout } from "./query";
-import {
-  createUpstreamClient,
-  loopbackWorkUrl,
-  type UpstreamClient,
-  type UpstreamWork,
-} from "./upstream";
+import type { UpstreamClient, UpstreamWork } from "./upstream";
 
-export type { SmartMetrics } from "./metrics";
 export { createUpstreamClient, loopbackWorkUrl, type UpstreamClient } from "./upstream";
 
 export type SmartSettings = Pick<
@@ -32,10 +26,9 @@ export type SmartSettings = Pick<
 export interface SmartDeps {
   config: SmartSettings;
   logger: Logger;
-  metrics?: SmartMetrics;
-  /** Built from `config` when absent; pass one to close its connections at shutdown. */
-  upstream?: UpstreamClient;
-  timers?: Timers;
+  metrics: SmartMetrics;
+  upstream: UpstreamClient;
+  timers: Timers;
 }
 
 export const SmartWork = t.Object(
@@ -47,17 +40,11 @@ export const SmartWork = t.Object(
 const CLIENT_CLOSED = 499;
 
 export const smartRoutes = (deps: SmartDeps) => {
-  const { config, logger, metrics = noSmartMetrics, timers = systemTimers } = deps;
-  const upstream =
-    deps.upstream ??
-    createUpstreamClient({
-      url: config.smartUpstreamUrl ?? loopbackWorkUrl(config.port),
-      attemptTimeoutMs: config.smartAttemptTimeoutMs,
-    });
+  const { config, logger, metrics, upstream, timers } = deps;
 
-  return new Elysia({ name: "smart" }).get(
+  return new Elysia({ name: "smart" }).use(requestContext()).get(
     "/api/smart",
-    async ({ query, request }) => {
+    async ({ query, request, requestId }) => {
       const deadlineMs = parseTimeout(query.timeout, config.smartMaxTimeoutMs);
       const outcome = await hedgedRequest({
         attempt: upstream.attempt,
@@ -69,9 +56,9 @@ export const smartRoutes = (deps: SmartDeps) => {
       });
       report(outcome, metrics);
       if (logger.enabled("info")) {
-        logger.info("smart", logFields(outcome, deadlineMs, requestIdOf(request)));
+        logger.info("smart", logFields(outcome, deadlineMs, requestId));
       }
-      warnUnreachable(outcome, logger, request);
+      warnUnreachable(outcome, logger, requestId);
       const timing = serverTiming(outcome);
       switch (outcome.kind) {
         case "success":
@@ -149,8 +136,7 @@ function resultOf(outcome: HedgeOutcome<UpstreamWork>): SmartResult | undefined 
 }
 
 function report(outcome: HedgeOutcome<UpstreamWork>, metrics: SmartMetrics) {
-  for (const attempt of outcome.attempts)
-    metrics.attempt(attempt.outcome, attempt.durationMs / 1000);
+  for (const attempt of outcome.attempts) metrics.attempt(attempt.outcome, attempt.durationMs);
   if (outcome.hedgesFired > 0) metrics.hedgesFired(outcome.hedgesFired);
   const result = resultOf(outcome);
   if (result) metrics.response(result);
@@ -167,21 +153,21 @@ function serverTiming(outcome: HedgeOutcome<UpstreamWork>): string {
 function warnUnreachable(
   outcome: HedgeOutcome<UpstreamWork>,
   logger: Logger,
-  request: Request,
+  requestId: string,
 ): void {
   const failed = outcome.attempts.find((a) => a.outcome === "network_error");
   if (!failed) return;
   logger.warn("smart upstream unreachable", {
     cause: failed.detail,
     attempts: outcome.attempts.filter((a) => a.outcome === "network_error").length,
-    requestId: requestIdOf(request),
+    requestId,
   });
 }
 
 function logFields(
   outcome: HedgeOutcome<UpstreamWork>,
   deadlineMs: number | undefined,
-  requestId: unknown,
+  requestId: string,
 ) {
   return {
     result: resultOf(outcome) ?? outcome.kind,
@@ -196,6 +182,6 @@ function logFields(
       durationMs: round(a.durationMs),
       ...(a.detail ? { detail: a.detail } : {}),
     })),
-    requestId: typeof requestId === "string" ? requestId : undefined,
+    requestId,
   };
 }

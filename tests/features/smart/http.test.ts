@@ -256,12 +256,12 @@ describe("GET /api/smart: observability", () => {
     expect(f.recorded.responses).toEqual(["hedge"]);
   });
 
-  it("measures attempt durations in seconds", async () => {
+  it("measures attempt durations in milliseconds", async () => {
     const f = start([ok(1, 120)]);
     await f.smart("?timeout=2000");
-    const seconds = f.recorded.attempts[0]?.seconds ?? 0;
-    expect(seconds).toBeGreaterThanOrEqual(0.119);
-    expect(seconds).toBeLessThan(0.12 + LATE_MS / 1000);
+    const milliseconds = f.recorded.attempts[0]?.milliseconds ?? 0;
+    expect(milliseconds).toBeGreaterThanOrEqual(119);
+    expect(milliseconds).toBeLessThan(120 + LATE_MS);
   });
 
   it("counts a deadline and an all_failed response", async () => {

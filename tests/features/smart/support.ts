@@ -1,17 +1,17 @@
 import { createApp } from "../../../src/app";
 import { type Config, defaultConfig } from "../../../src/config";
-import { createUpstreamClient, type SmartMetrics } from "../../../src/features/smart";
 import type { SmartOutcome, SmartResult } from "../../../src/observability/metric-names";
+import { createMetrics, type SmartMetrics } from "../../../src/observability/metrics";
 import { memoryLogger, testDeps } from "../../support/app";
 import { type FakeUpstream, type Reply, startFakeUpstream } from "../../support/fake-upstream";
 
 /** Metrics that remember every call. */
 export function recordingMetrics() {
-  const attempts: { outcome: SmartOutcome; seconds: number }[] = [];
+  const attempts: { outcome: SmartOutcome; milliseconds: number }[] = [];
   const responses: SmartResult[] = [];
   const hedges: number[] = [];
   const metrics: SmartMetrics = {
-    attempt: (outcome, seconds) => attempts.push({ outcome, seconds }),
+    attempt: (outcome, milliseconds) => attempts.push({ outcome, milliseconds }),
     hedgesFired: (count) => hedges.push(count),
     response: (result) => responses.push(result),
   };
@@ -40,18 +40,14 @@ export function smartFixture(
     smartAttemptTimeoutMs: 3_000,
     ...config,
   });
-  const client = createUpstreamClient({
-    url: settings.smartUpstreamUrl ?? upstream.url,
-    attemptTimeoutMs: settings.smartAttemptTimeoutMs,
-  });
   const recorded = recordingMetrics();
   const { logger, lines } = memoryLogger("info");
-  const app = createApp({
-    ...testDeps(),
+  const deps = testDeps({
     config: settings,
     logger,
-    smart: { metrics: recorded.metrics, upstream: client },
+    metrics: { ...createMetrics(), smart: recorded.metrics },
   });
+  const app = createApp(deps);
   return {
     upstream,
     app,
@@ -63,7 +59,7 @@ export function smartFixture(
       return { response, tookMs: performance.now() - started };
     },
     async close() {
-      client.close();
+      deps.close();
       await upstream.stop();
     },
   };
