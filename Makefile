@@ -31,9 +31,21 @@ install: node_modules/.installed ## Install the pinned Bun and the locked depend
 dev: install ## Run the service from source on :8080 (SQLite store in data/)
 	$(BUN) --watch $(ENTRY)
 
+# Runs a command, then prints its wall time, keeping its exit status.
+timed = start=$$(date +%s%N); status=0; $(2) || status=$$?; \
+	echo "$(1): $$(( ($$(date +%s%N) - start) / 1000000 )) ms wall time"; exit $$status
+
 .PHONY: test
-test: install ## Run the unit, HTTP and contract tests
-	$(BUN) test
+test: install ## Unit, in-process HTTP, store contract (SQLite, DynamoDB Local), OpenAPI, docs, infra
+	@$(call timed,make test,$(BUN) test)
+
+.PHONY: hardening
+hardening: install ## Processes, real sockets under load, faults, root: tests/hardening/*.hardening.ts
+	@$(call timed,make hardening,$(BUN) test $(wildcard ./tests/hardening/*.hardening.ts))
+
+.PHONY: dynamodb-local
+dynamodb-local: install ## AWS's DynamoDB Local on 127.0.0.1:8000 with the table "echo", for `make dev` (see docs/storage.md)
+	$(BUN) scripts/dynamodb-local.ts
 
 .PHONY: e2e
 e2e: install dist/server ## End-to-end: the compiled binary, and the docs page in Debian's Chromium

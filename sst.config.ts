@@ -18,12 +18,15 @@ export default $config({
     };
   },
   async run() {
-    const { currentRevision, deploy } = await import("./infra");
+    const { currentRevision, deploy, resolveCustomDomain } = await import("./infra");
+    // First, before any resource: a bad DOMAIN or a zone that does not hold it stops here.
+    const domain = await resolveCustomDomain(process.env);
     const apiToken = new sst.Secret("ApiToken");
     const { outputs } = deploy($app.stage, {
       rootDir: $cli.paths.root,
       revision: currentRevision($cli.paths.root),
       apiToken: apiToken.value,
+      domain,
     });
     return outputs;
   },

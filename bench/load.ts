@@ -7,6 +7,8 @@ import { runCommand } from "./processes";
 export interface LoadSettings {
   durationSeconds: number;
   connections: number;
+  /** Sent with every request. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -72,9 +74,10 @@ export async function wrkGenerator(path: string, threads: number): Promise<LoadG
     version,
     wholeMillisecondPercentiles: false,
     acceptsDuration: (seconds) => Number.isInteger(seconds) && seconds >= 1,
-    async run(url, { durationSeconds, connections }) {
+    async run(url, { durationSeconds, connections, headers = {} }) {
       const cmd = [
         path,
+        ...Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
         `-t${Math.min(threads, connections)}`,
         `-c${connections}`,
         `-d${durationSeconds}s`,
@@ -111,7 +114,7 @@ export async function autocannonGenerator(): Promise<LoadGenerator> {
     version: `autocannon ${manifest.version}`,
     wholeMillisecondPercentiles: true,
     acceptsDuration: (seconds) => seconds > 0,
-    async run(url, { durationSeconds, connections }) {
+    async run(url, { durationSeconds, connections, headers = {} }) {
       // autocannon stops on a sample tick, so short runs need ticks at least that short.
       const sampleMs = Math.max(10, Math.min(1_000, Math.round(durationSeconds * 1_000)));
       const cmd = [
@@ -126,6 +129,7 @@ export async function autocannonGenerator(): Promise<LoadGenerator> {
         String(sampleMs),
         "-t",
         "10",
+        ...Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}=${value}`]),
         url,
       ];
       const result = await runCommand(cmd, { timeoutMs: durationSeconds * 1_000 + HANG_MARGIN_MS });

@@ -1,6 +1,7 @@
 /** The benchmark's command-line flags. */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { ECHO_FLAGS, ECHO_USAGE, type EchoOptions, readEchoOptions } from "./echo-options";
 
 export const USAGE = `Usage: bun bench/run.ts [flags]
 
@@ -19,6 +20,7 @@ export const USAGE = `Usage: bun bench/run.ts [flags]
   --no-python                skip CPython and the Python peers
   --quick                    smoke run: 1 round, no warm-up, 1 start-up and 1 factorial run,
                              no Python (explicit numeric flags still win)
+${ECHO_USAGE}
   --help                     this text`;
 
 export interface Options {
@@ -35,6 +37,7 @@ export interface Options {
   serviceEnv: Record<string, string>;
   out: string;
   python: boolean;
+  echo: EchoOptions;
 }
 
 /** A bad flag: the run stops with the message and the usage text. */
@@ -98,6 +101,7 @@ export function readOptions(argv: string[], root: string): Options | undefined {
     serviceEnv: serviceEnvFrom(values.env ?? []),
     out: resolve(values.out ?? join(root, "bench", "results.md")),
     python: !quick && values["no-python"] !== true,
+    echo: readEchoOptions(values, quick, (message) => new UsageError(message)),
   };
 }
 
@@ -122,5 +126,6 @@ const parse = (argv: string[]) =>
       "no-python": { type: "boolean" },
       quick: { type: "boolean" },
       help: { type: "boolean" },
+      ...ECHO_FLAGS,
     },
   });

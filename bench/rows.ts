@@ -39,11 +39,11 @@ export const TARGETS = {
   memory: "≤ 1.5×",
 } as const;
 
-const joinNotes = (...notes: string[]) => notes.filter(Boolean).join("; ");
+export const joinNotes = (...notes: string[]) => notes.filter(Boolean).join("; ");
 
-const judge = (met: boolean): Verdict => (met ? "met" : "not met");
+export const judge = (met: boolean): Verdict => (met ? "met" : "not met");
 
-function failures(summary: Summary, who = ""): { note: string; failed: boolean } {
+export function failures(summary: Summary, who = ""): { note: string; failed: boolean } {
   if (summary.failures === 0) return { note: "", failed: false };
   return {
     note: `${who}${summary.failures} of ${summary.requests} responses failed`,
@@ -51,7 +51,7 @@ function failures(summary: Summary, who = ""): { note: string; failed: boolean }
   };
 }
 
-const latencies = (summary: Summary) =>
+export const latencies = (summary: Summary) =>
   `p50 ${formatMs(summary.p50Ms)}, p99 ${formatMs(summary.p99Ms)}`;
 
 export function skippedRow(measure: string, target: string, reason: string): Row {

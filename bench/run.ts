@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+import { measureEchoRows, type Schedule } from "./echo";
 import { autocannonGenerator, type LoadGenerator, type LoadResult, wrkGenerator } from "./load";
 import {
   createMock,
@@ -88,6 +89,9 @@ interface Target {
   label: string;
   url: string;
   connections: number;
+  headers?: Record<string, string>;
+  /** Awaited before each run, e.g. until a slow server has answered what it still holds. */
+  ready?: () => Promise<void>;
 }
 
 async function chooseGenerator(options: Options): Promise<LoadGenerator> {
@@ -97,7 +101,12 @@ async function chooseGenerator(options: Options): Promise<LoadGenerator> {
     options.loadGenerator === "autocannon" || !wrk
       ? await autocannonGenerator()
       : await wrkGenerator(wrk, options.threads);
-  const durations = { duration: options.durationSeconds, warmup: options.warmupSeconds };
+  const durations = {
+    duration: options.durationSeconds,
+    warmup: options.warmupSeconds,
+    "echo-duration": options.echo.echoDurationSeconds,
+    "peer-duration": options.echo.peerDurationSeconds,
+  };
   for (const [flag, seconds] of Object.entries(durations)) {
     if (seconds > 0 && !generator.acceptsDuration(seconds)) {
       throw new UsageError(
@@ -161,30 +170,42 @@ function minimalEnv(): Record<string, string> {
   return env;
 }
 
-/** Warms every target, then measures them in turn, round after round; medians per target. */
-async function measureAlternately(bench: Bench, targets: readonly Target[]): Promise<Summary[]> {
-  const { generator, options } = bench;
-  if (options.warmupSeconds > 0) {
-    for (const { label, url, connections } of targets) {
+/** Warms every target, then measures them in turn, round after round; each round's results. */
+async function measureRounds(
+  bench: Bench,
+  targets: readonly Target[],
+  schedule: Schedule,
+): Promise<LoadResult[][]> {
+  const { generator } = bench;
+  if (schedule.warmupSeconds > 0) {
+    for (const { label, url, connections, headers, ready } of targets) {
       log(`warm-up ${label}`);
-      await generator.run(url, { durationSeconds: options.warmupSeconds, connections });
+      await ready?.();
+      await generator.run(url, { durationSeconds: schedule.warmupSeconds, connections, headers });
     }
   }
   const results = targets.map((): LoadResult[] => []);
-  for (let round = 1; round <= options.rounds; round++) {
-    for (const [i, { label, url, connections }] of targets.entries()) {
+  for (let round = 1; round <= schedule.rounds; round++) {
+    for (const [i, { label, url, connections, headers, ready }] of targets.entries()) {
+      await ready?.();
       const result = await generator.run(url, {
-        durationSeconds: options.durationSeconds,
+        durationSeconds: schedule.durationSeconds,
         connections,
+        headers,
       });
       results[i]?.push(result);
       const failed = result.failures ? `, ${result.failures} failed` : "";
       log(
-        `${label} round ${round}/${options.rounds}: ${formatRps(result.requestsPerSecond)}, p50 ${formatMs(result.p50Ms)}, p99 ${formatMs(result.p99Ms)}${failed}`,
+        `${label} round ${round}/${schedule.rounds}: ${formatRps(result.requestsPerSecond)}, p50 ${formatMs(result.p50Ms)}, p99 ${formatMs(result.p99Ms)}${failed}`,
       );
     }
   }
-  return results.map(summarize);
+  return results;
+}
+
+/** Warms every target, then measures them in turn, round after round; medians per target. */
+async function measureAlternately(bench: Bench, targets: readonly Target[]): Promise<Summary[]> {
+  return (await measureRounds(bench, targets, bench.options)).map(summarize);
 }
 
 /** Measures one server on one URL (no side-by-side partner). */
@@ -405,7 +426,34 @@ async function measurePython(
   return rows;
 }
 
-function resultsDocument(table: string, notes: string[], machine: string[]): string {
+/** Start-up, first factorial, every route under load, then Python: the service's own rows. */
+async function measureCoreRows(
+  bench: Bench,
+  serviceBinary: string,
+  baselineBinary: string,
+): Promise<{ rows: Row[]; notes: string[] }> {
+  const startup = await measureStartups(bench);
+  const factorial = await measureFirstFactorial(bench);
+  const load = await measureUnderLoad(bench);
+  const python = await measurePython(bench, factorial.runs, load.serviceTime);
+  const rows = [
+    ...load.rows,
+    ...factorial.rows,
+    python[0],
+    startup,
+    load.memory,
+    binarySizeRow(statSync(serviceBinary).size, statSync(baselineBinary).size),
+    ...python.slice(1),
+  ].filter((row): row is Row => row !== undefined);
+  return { rows, notes: load.notes };
+}
+
+function resultsDocument(
+  table: string,
+  notes: string[],
+  machine: string[],
+  sections: string[],
+): string {
   return [
     "# Benchmark results",
     "",
@@ -415,6 +463,7 @@ function resultsDocument(table: string, notes: string[], machine: string[]): str
     "",
     ...notes.map((note) => `- ${note}`),
     "",
+    ...sections.flatMap((section) => [section, ""]),
     "## Machine",
     "",
     ...machine,
@@ -477,23 +526,24 @@ async function main(argv: string[]): Promise<void> {
       baseline: { name: "baseline", cmd: [baselineBinary], env: minimalEnv() },
     };
 
-    const startup = await measureStartups(bench);
-    const factorial = await measureFirstFactorial(bench);
-    const load = await measureUnderLoad(bench);
+    const core = options.echo.rows.has("core")
+      ? await measureCoreRows(bench, serviceBinary, baselineBinary)
+      : { rows: [], notes: [] };
     await upstream.stop();
-    const python = await measurePython(bench, factorial.runs, load.serviceTime);
+    const echo = await measureEchoRows({
+      options,
+      root: ROOT,
+      scratch,
+      apiToken,
+      service: bench.service,
+      measureRounds: (targets, schedule) => measureRounds(bench, targets, schedule),
+      log,
+    });
 
-    const rows = [
-      ...load.rows,
-      ...factorial.rows,
-      python[0],
-      startup,
-      load.memory,
-      binarySizeRow(statSync(serviceBinary).size, statSync(baselineBinary).size),
-      ...python.slice(1),
-    ].filter((row): row is Row => row !== undefined);
+    const rows = [...core.rows, ...echo.rows];
     const notes = [
-      ...load.notes,
+      ...core.notes,
+      ...echo.notes,
       "Service: the compiled binary with production defaults (`LOG_LEVEL=info`: one log line per request), its SQLite store in a temporary directory, `/api/smart` against bench/upstream.ts.",
     ];
     const extraEnv = Object.entries(options.serviceEnv);
@@ -509,8 +559,8 @@ async function main(argv: string[]): Promise<void> {
       date: new Date(),
     });
     mkdirSync(dirname(options.out), { recursive: true });
-    writeFileSync(options.out, resultsDocument(table, notes, machine));
-    console.log(table);
+    writeFileSync(options.out, resultsDocument(table, notes, machine, echo.sections));
+    console.log([table, ...echo.sections].join("\n\n"));
     log(`wrote ${options.out}`);
   } finally {
     cleanUp();

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { getRegionOutput } from "@pulumi/aws";
 import type { Input, Output } from "@pulumi/pulumi";
 import { httpApi } from "./api";
+import { type CustomDomain, customDomain } from "./domain";
 import { apiFunction } from "./function";
 import { lambdaImage } from "./image";
 import { monitoring } from "./monitoring";
@@ -18,7 +19,11 @@ export interface DeployConfig {
   /** Bearer token for the management API; an SST secret, never a literal. */
   apiToken: Input<string>;
   overrides?: StageOverrides;
+  /** A name of one's own for the API, from resolveCustomDomain; without it, only API Gateway's. */
+  domain?: CustomDomain;
 }
+
+export { DomainConfigError, resolveCustomDomain } from "./domain";
 
 /** What `sst deploy` prints and writes to `.sst/outputs.json`. The token is never among them. */
 export interface DeployOutputs {
@@ -30,6 +35,8 @@ export interface DeployOutputs {
   dashboardUrl: Output<string>;
   region: Output<string>;
   namespace: string;
+  /** `https://` and the custom domain, when there is one; `make get` prefers it. */
+  domainUrl?: string;
 }
 
 /** Every resource of one stage, and the outputs `run()` returns. */
@@ -54,6 +61,9 @@ export function deploy(stage: string, config: DeployConfig) {
   });
   const { fn } = fnResources;
   const api = httpApi({ settings, functionName: fn.name, functionInvokeArn: fn.invokeArn });
+  const domain = config.domain
+    ? customDomain({ domain: config.domain, apiId: api.api.id, stageId: api.stage.id })
+    : undefined;
   const region = getRegionOutput().region;
   const watch = monitoring({
     settings,
@@ -70,11 +80,12 @@ export function deploy(stage: string, config: DeployConfig) {
     dashboardUrl: watch.dashboardUrl,
     region,
     namespace: settings.metricsNamespace,
+    ...(domain && { domainUrl: domain.url }),
   };
   return {
     settings,
     outputs,
-    resources: { registry, image, data, function: fnResources, api, monitoring: watch },
+    resources: { registry, image, data, function: fnResources, api, domain, monitoring: watch },
   };
 }
 

@@ -17,6 +17,9 @@ RIE_DIR ?= $(HOME)/.aws-lambda-rie
 # The emulator's README saves both architectures' downloads under this one name.
 RIE_BIN ?= aws-lambda-rie
 EVENT ?= events/time.json
+# Optional: serve the stage at https://$(DOMAIN), in a Route 53 zone found by name or given here.
+DOMAIN ?=
+HOSTED_ZONE_ID ?=
 
 # Guards: each stops its target with a message that names the missing tool.
 REQUIRE_DOCKER = command -v docker >/dev/null 2>&1 || { echo "make $@: docker is not installed: install Docker Engine or Docker Desktop" >&2; exit 1; }; \
@@ -30,11 +33,12 @@ REQUIRE_AWS = if command -v aws >/dev/null 2>&1; then \
 REQUIRE_CURL = command -v curl >/dev/null 2>&1 || { echo "make $@: curl is not installed" >&2; exit 1; }
 
 .PHONY: build
-build: install ## Deploy STAGE to AWS: registry, arm64 image, table, function, API, dashboard (sst deploy)
+build: install ## Deploy STAGE to AWS (sst deploy); DOMAIN=api.example.com adds a custom domain
+	@if [ -n "$(DOMAIN)" ]; then $(BUN) scripts/check-domain.ts "$(DOMAIN)"; fi
 	@$(REQUIRE_DOCKER)
 	@$(REQUIRE_BUILDX)
 	@$(REQUIRE_AWS)
-	$(SST) deploy --stage $(STAGE)
+	DOMAIN="$(DOMAIN)" HOSTED_ZONE_ID="$(HOSTED_ZONE_ID)" $(SST) deploy --stage $(STAGE)
 
 .PHONY: get
 get: install ## Call the deployed STAGE: /time, /tocos, /tocos/Cem, a factorial and /api/smart

@@ -1,5 +1,6 @@
 /**
- * `make get`: calls the deployed API named in `.sst/outputs.json` and prints each status and body.
+ * `make get`: calls the deployed API named in `.sst/outputs.json` and prints each status and body,
+ * at the stage's custom domain (`domainUrl`) when it has one, else at API Gateway's (`apiUrl`).
  * Exits 1 when an endpoint of the service itself fails; /api/smart may also answer 502 or 504,
  * because its upstream is a third party's unreliable test server.
  */
@@ -27,7 +28,9 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function readOutputs(path: string, stage: string | undefined): { apiUrl: string } {
+const URL_PATTERN = /^https?:\/\//;
+
+function readOutputs(path: string, stage: string | undefined): { baseUrl: string } {
   let raw: string;
   try {
     raw = readFileSync(path, "utf8");
@@ -46,10 +49,11 @@ function readOutputs(path: string, stage: string | undefined): { apiUrl: string 
         `run \`make build STAGE=${stage}\` (the file holds the last stage deployed)`,
     );
   }
-  if (typeof outputs.apiUrl !== "string" || !/^https?:\/\//.test(outputs.apiUrl)) {
-    fail(`${path} has no apiUrl`);
-  }
-  return { apiUrl: outputs.apiUrl };
+  const url = (value: unknown) =>
+    typeof value === "string" && URL_PATTERN.test(value) ? value : undefined;
+  const baseUrl = url(outputs.domainUrl) ?? url(outputs.apiUrl);
+  if (baseUrl === undefined) fail(`${path} has no apiUrl`);
+  return { baseUrl };
 }
 
 async function call(base: string, check: Check): Promise<boolean> {
@@ -81,10 +85,10 @@ async function main() {
       outputs: { type: "string", default: ".sst/outputs.json" },
     },
   });
-  const { apiUrl } = readOutputs(values.outputs, values.stage);
+  const { baseUrl } = readOutputs(values.outputs, values.stage);
   let failures = 0;
   for (const check of CHECKS) {
-    if (!(await call(apiUrl, check))) failures++;
+    if (!(await call(baseUrl, check))) failures++;
   }
   if (failures > 0) fail(`${failures} of ${CHECKS.length} calls failed`);
 }

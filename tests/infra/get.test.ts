@@ -94,6 +94,15 @@ describe("make get", () => {
     expect(code).toBe(0);
   });
 
+  it("calls the custom domain when the stage has one", async () => {
+    const unreachable = "http://127.0.0.1:1";
+    const outputs = writeOutputs({ stage: "dev", apiUrl: unreachable, domainUrl: apiUrl() });
+    const { code, stdout } = await runGet("--outputs", outputs, "--stage", "dev");
+    expect(code).toBe(0);
+    expect(stdout).toContain(`GET ${apiUrl()}/time -> 200`);
+    expect(seen).toHaveLength(5);
+  });
+
   it("refuses outputs written for another stage", async () => {
     const outputs = writeOutputs({ stage: "production", apiUrl: apiUrl() });
     const { code, stderr } = await runGet("--outputs", outputs, "--stage", "dev");

@@ -5,6 +5,14 @@ export const REGION = "eu-central-1";
 /** The digest the mocked build reports; a function pointing at it points at the pushed image. */
 export const PUSHED_DIGEST = `sha256:${"ab".repeat(32)}`;
 
+/** API Gateway's own hosted zone for regional custom domains, as the mocked domain reports it. */
+export const GATEWAY_ZONE_ID = "ZGATEWAYMOCK";
+
+export interface HostedZone {
+  zoneId: string;
+  name: string;
+}
+
 export interface RecordedResource {
   type: string;
   name: string;
@@ -29,6 +37,29 @@ function computed(type: string, name: string, inputs: Record<string, unknown>) {
         arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical}`,
         invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/functions/${physical}/invocations`,
       };
+    case "aws:acm/certificate:Certificate":
+      return {
+        arn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/mock`,
+        domainValidationOptions: [
+          {
+            domainName: inputs.domainName,
+            resourceRecordName: `_token.${inputs.domainName}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: "_answer.acm-validations.aws.",
+          },
+        ],
+      };
+    case "aws:route53/record:Record":
+      return { fqdn: String(inputs.name).replace(/\.$/, "") };
+    case "aws:apigatewayv2/domainName:DomainName":
+      return {
+        arn,
+        domainNameConfiguration: {
+          ...(inputs.domainNameConfiguration as object),
+          targetDomainName: `d-mock.execute-api.${REGION}.amazonaws.com`,
+          hostedZoneId: GATEWAY_ZONE_ID,
+        },
+      };
     case "aws:apigatewayv2/api:Api":
       return {
         apiEndpoint: `https://${name.toLowerCase()}.execute-api.${REGION}.amazonaws.com`,
@@ -39,8 +70,14 @@ function computed(type: string, name: string, inputs: Record<string, unknown>) {
   }
 }
 
-/** Installs Pulumi's own mocks for one stack and records every resource registered. */
-export async function mockStack(stack: string): Promise<RecordedResource[]> {
+/**
+ * Installs Pulumi's own mocks for one stack and records every resource registered. `zones` are
+ * the public Route 53 hosted zones the account holds.
+ */
+export async function mockStack(
+  stack: string,
+  zones: HostedZone[] = [],
+): Promise<RecordedResource[]> {
   const recorded: RecordedResource[] = [];
   // Lets registrations still in flight reach the stack that made them before the next one starts.
   await runtime.disconnect();
@@ -50,7 +87,18 @@ export async function mockStack(stack: string): Promise<RecordedResource[]> {
         recorded.push({ type, name, inputs });
         return { id: `${name}-id`, state: { ...inputs, ...computed(type, name, inputs) } };
       },
-      call({ token }) {
+      call({ token, inputs }) {
+        if (token === "aws:route53/getZone:getZone") {
+          const zone = zones.find((z) =>
+            inputs.zoneId ? z.zoneId === inputs.zoneId : z.name === inputs.name,
+          );
+          if (!zone) {
+            // The provider's answer when nothing matches, carried as the engine carries it.
+            const details = "no matching Route 53 Hosted Zone found";
+            throw Object.assign(new Error(details), { details });
+          }
+          return { ...zone, id: zone.zoneId };
+        }
         if (token === "aws:index/getRegion:getRegion") {
           return { region: REGION, name: REGION, id: REGION };
         }

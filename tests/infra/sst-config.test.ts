@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { fileURLToPath } from "node:url";
-import { type Output, secret } from "@pulumi/pulumi";
+import { type Output, runtime, secret } from "@pulumi/pulumi";
 import packageJson from "../../package.json" with { type: "json" };
-import { mockStack, outputValue } from "./pulumi-mocks";
+import { type HostedZone, mockStack, outputValue } from "./pulumi-mocks";
 
 /**
  * sst.config.ts runs inside SST, which provides `$config`, `$app`, `$cli` and `sst` as globals.
@@ -41,6 +41,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   for (const name of ["$config", "$cli", "$app", "sst"]) delete globals[name];
+  delete process.env.DOMAIN;
+  delete process.env.HOSTED_ZONE_ID;
   if (previousAttestationSetting === undefined) delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
   else process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = previousAttestationSetting;
 });
@@ -92,5 +94,63 @@ describe("sst.config.ts run()", () => {
       ),
     );
     expect(JSON.stringify(values)).not.toContain(TOKEN);
+  });
+});
+
+describe("sst.config.ts run() with DOMAIN", () => {
+  const ZONES: HostedZone[] = [
+    { zoneId: "ZEXAMPLE", name: "example.com" },
+    { zoneId: "ZOTHER", name: "other.org" },
+  ];
+
+  /** Runs the program with these settings; returns its outcome and every resource it declared. */
+  async function runWith(env: { DOMAIN?: string; HOSTED_ZONE_ID?: string }) {
+    globals.$app = { stage: "dev" };
+    delete process.env.DOMAIN;
+    delete process.env.HOSTED_ZONE_ID;
+    Object.assign(process.env, env);
+    const recorded = await mockStack("dev", ZONES);
+    const outcome = await config.run().then(
+      (outputs) => ({ outputs, error: undefined }),
+      (error: Error) => ({ outputs: undefined, error }),
+    );
+    // Registrations still in flight reach the mocks before the count is read.
+    await runtime.disconnect();
+    delete process.env.DOMAIN;
+    delete process.env.HOSTED_ZONE_ID;
+    return { ...outcome, recorded };
+  }
+
+  it("serves the stage under the domain and returns its https:// URL", async () => {
+    const { outputs, error } = await runWith({ DOMAIN: "api.example.com" });
+    expect(error).toBeUndefined();
+    expect(outputs?.domainUrl).toBe("https://api.example.com");
+  });
+
+  it.each([
+    [
+      "an invalid name",
+      { DOMAIN: "api..example.com" },
+      'DOMAIN "api..example.com" is not a valid domain name',
+    ],
+    [
+      "a zone that does not hold it",
+      { DOMAIN: "api.example.com", HOSTED_ZONE_ID: "ZOTHER" },
+      "hosted zone ZOTHER is other.org, which does not contain DOMAIN api.example.com",
+    ],
+    [
+      "no zone that holds it",
+      { DOMAIN: "api.example.net" },
+      "no public Route 53 hosted zone contains DOMAIN api.example.net",
+    ],
+    [
+      "a zone without a domain",
+      { HOSTED_ZONE_ID: "ZEXAMPLE" },
+      "HOSTED_ZONE_ID is set without DOMAIN",
+    ],
+  ])("stops before any resource exists for %s, saying why", async (_, env, message) => {
+    const { error, recorded } = await runWith(env);
+    expect(error?.message).toContain(message);
+    expect(recorded).toEqual([]);
   });
 });

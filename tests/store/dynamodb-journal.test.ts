@@ -3,18 +3,16 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoJournal, shardOf } from "../../src/store/dynamodb-journal";
 import { JOURNAL_KEYS, TABLE_KEYS } from "../../src/store/dynamodb-keys";
-import { type LocalDynamo, startDynalite } from "../support/dynalite";
+import { freshTable, sharedDynamoDbLocal } from "../support/dynamodb-local";
 import { journalEntry } from "./journal-contract";
 
 /** The DynamoDB journal's key design and TTL; the shared contract runs in dynamodb.test.ts. */
 
-let local: LocalDynamo;
 let client: DynamoDBClient;
 let documents: DynamoDBDocumentClient;
-let tables = 0;
 
 beforeAll(async () => {
-  local = await startDynalite();
+  const local = await sharedDynamoDbLocal();
   client = new DynamoDBClient({
     endpoint: local.endpoint,
     region: "us-east-1",
@@ -22,14 +20,10 @@ beforeAll(async () => {
   });
   documents = DynamoDBDocumentClient.from(client);
 });
-afterAll(async () => {
-  client.destroy();
-  await local.close();
-});
+afterAll(() => client.destroy());
 
 async function journalOn(ttlSeconds: number, now: () => number = Date.now) {
-  const table = `journal-${++tables}`;
-  await local.createTable(table);
+  const { tableName: table } = await freshTable("journal");
   return { table, journal: dynamoJournal(documents, table, { size: 1000, ttlSeconds }, now) };
 }
 

@@ -27,7 +27,7 @@ export interface SmartFaultReport {
   /** Answers that were not 200, 502 or 504, or whose error body was not in the one format. */
   wrongAnswers: string[];
   /** Milliseconds past each request's deadline. */
-  latenessMs: { max: number; p99: number; p50: number };
+  latenessMs: { max: number; p99: number; p95: number; p50: number };
   /** Upstream requests still unanswered once every response was sent (after a short settle). */
   upstreamPending: number;
   /** Sockets to the upstream right after the run: idle keep-alive connections in the pool. */
@@ -165,6 +165,7 @@ export async function runSmartFaults(options: SmartFaultOptions): Promise<SmartF
     latenessMs: {
       max: round(sorted.at(-1) ?? Number.NaN),
       p99: round(percentile(sorted, 99)),
+      p95: round(percentile(sorted, 95)),
       p50: round(percentile(sorted, 50)),
     },
     upstreamPending,

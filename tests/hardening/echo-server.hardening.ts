@@ -2,9 +2,9 @@ import { afterAll, afterEach, describe, expect, it } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "../../../src/store/sqlite";
-import { type RunningServer, startServer } from "../../support/process";
-import { createDocument, greeting, JSONAPI } from "./support";
+import { openSqliteStore } from "../../src/store/sqlite";
+import { createDocument, greeting, JSONAPI } from "../features/echo/support";
+import { type RunningServer, startServer } from "../support/process";
 
 /** Echo over real HTTP: the service from source on a free loopback port, with a SQLite file. */
 

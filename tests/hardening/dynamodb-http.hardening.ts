@@ -4,20 +4,22 @@ import { defaultConfig } from "../../src/config";
 import { openDynamoStore } from "../../src/store/dynamodb";
 import type { Store } from "../../src/store/store";
 import { testDeps } from "../support/app";
-import { type LocalDynamo, startDynalite } from "../support/dynalite";
+import { type RestartableDynamo, restartableDynamoDbLocal } from "../support/dynamodb-local";
 import { errorFormatProblem } from "./contract-checks";
 
 /**
  * The service on the DynamoDB store while the endpoint goes away: every store-backed route
  * answers 503 in the error format within a bound set by config (3 attempts of at most 500 ms),
  * and everything acknowledged before the outage is there once the endpoint is back. The store
- * itself is tested against the same faults in tests/store/dynamodb.test.ts.
+ * itself is tested against the same faults in tests/hardening/dynamodb-faults.hardening.ts.
  */
 
 const BOUND_MS = 3_000;
+/** DynamoDB Local (its data on disk) takes 7–14 s to start, more on a loaded machine. */
+const STARTS_MS = 90_000;
 const JSONAPI = "application/vnd.api+json";
 
-let local: LocalDynamo;
+let local: RestartableDynamo;
 let store: Store;
 let app: ReturnType<typeof createApp>;
 const acknowledged: { id: string; path: string }[] = [];
@@ -42,7 +44,7 @@ const listedIds = async () => {
 };
 
 beforeAll(async () => {
-  local = await startDynalite({ tableName: "echo-http-faults" });
+  local = await restartableDynamoDbLocal("echo-http-faults");
   const config = defaultConfig({
     dynamodbTable: local.tableName,
     dynamodbEndpoint: local.endpoint,
@@ -56,7 +58,7 @@ beforeAll(async () => {
     const { data } = (await response.json()) as { data: { id: string } };
     acknowledged.push({ id: data.id, path: `/kept/${i}` });
   }
-});
+}, STARTS_MS);
 
 afterAll(async () => {
   await store.close();
@@ -124,7 +126,7 @@ describe("the service on DynamoDB while the endpoint is down", () => {
 describe("the service on DynamoDB once the endpoint is back", () => {
   beforeAll(async () => {
     await local.restart();
-  });
+  }, STARTS_MS);
 
   it("lists exactly what was acknowledged before the outage", async () => {
     expect(await listedIds()).toEqual(acknowledged.map((a) => a.id));

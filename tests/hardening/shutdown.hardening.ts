@@ -10,6 +10,9 @@ import { bodyText, connectionRefused, rawExchange } from "../support/raw-http";
  * SIGTERM while 200 creates arrive, one per connection, 1.5 ms apart, on the service from source
  * with a SQLite file: the signal lands in the middle of the burst, while a slow /api/smart
  * request is also in flight. Then the service restarts on the same file.
+ *
+ * The timing bounds hold on a loaded machine: the service must stop accepting while the slow
+ * request (2 s upstream) is still being served, and exit within its 5 s grace period plus room.
  */
 
 const CREATES = 200;
@@ -17,6 +20,7 @@ const SPACING_MS = 1.5;
 const SIGNAL_AFTER_MS = 150;
 /** A request sent this long before the signal has surely been accepted by the server. */
 const ACCEPTED_MS = 2;
+const UPSTREAM_DELAY_MS = 2_000;
 
 type Outcome =
   | { kind: "answered"; status: number; sentAt: number; path: string; id?: string }
@@ -27,6 +31,7 @@ let server: RunningServer;
 let dataDir: string;
 let outcomes: Outcome[] = [];
 let slow: Awaited<ReturnType<typeof rawExchange>>;
+let slowAnsweredAt = 0;
 let signalAt = 0;
 let firstRefusalAt = Number.NaN;
 let exitCode: number;
@@ -60,16 +65,19 @@ async function attempt(i: number): Promise<Outcome> {
 }
 
 beforeAll(async () => {
-  upstream = startFakeUpstream(() => ({ delayMs: 800, body: '{"time":1}' }));
+  upstream = startFakeUpstream(() => ({ delayMs: UPSTREAM_DELAY_MS, body: '{"time":1}' }));
   dataDir = mkdtempSync(join(tmpdir(), "shutdown-"));
   server = await startServer({
     env: { SQLITE_PATH: join(dataDir, "echo.sqlite"), SMART_UPSTREAM_URL: upstream.url },
   });
   const slowRequest = rawExchange(
     server.port,
-    "GET /api/smart?timeout=3000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    "GET /api/smart?timeout=4000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     { timeoutMs: 8_000 },
-  );
+  ).then((response) => {
+    slowAnsweredAt = performance.now();
+    return response;
+  });
   const burst = Promise.all(Array.from({ length: CREATES }, (_, i) => attempt(i)));
   await Bun.sleep(SIGNAL_AFTER_MS);
   signalAt = performance.now();
@@ -113,8 +121,9 @@ describe("SIGTERM under load", () => {
     expect([slow.status, bodyText(slow)]).toEqual([200, '{"time":1}']);
   });
 
-  it("refuses new connections soon after the signal, while still finishing in-flight work", () => {
-    expect(firstRefusalAt - signalAt).toBeLessThan(250);
+  it("refuses new connections while still finishing in-flight work", () => {
+    expect(firstRefusalAt).toBeGreaterThan(signalAt);
+    expect(firstRefusalAt).toBeLessThan(slowAnsweredAt);
     expect(firstRefusalAt).toBeLessThan(exitedAt);
   });
 
@@ -123,7 +132,7 @@ describe("SIGTERM under load", () => {
     expect(late).toEqual([]);
   });
 
-  it("exits 0 within 5 s of the signal", () => {
+  it("exits 0 once in-flight work is done, well within the 5 s grace period", () => {
     expect(exitCode).toBe(0);
     expect(exitedAt - signalAt).toBeLessThan(5_000);
   });

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { PROM, ROUTE_UNMATCHED } from "../../src/observability/metric-names";
+import { queryPanels, readDashboard, runnable } from "../observability/dashboard";
+import { eventually, freeLoopbackAddress, which } from "../observability/support";
 import { type RunningServer, startServer } from "../support/process";
-import { queryPanels, readDashboard, runnable } from "./dashboard";
-import { eventually, freeLoopbackAddress, which } from "./support";
 
 /**
  * A real Prometheus (Debian's `prometheus` package) scrapes the running service on loopback,

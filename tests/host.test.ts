@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { testApp } from "../support/app";
+import { testApp } from "./support/app";
 
 /**
  * A Host header of one to three characters on the default port (`api`, `web`, `db`: service

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { type RunningServer, startServer } from "./support/process";
+import { type RunningServer, startServer } from "../support/process";
 
 describe("the listening server", () => {
   let server: RunningServer;

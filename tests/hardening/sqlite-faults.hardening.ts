@@ -8,7 +8,7 @@ import { type SmallDisk, smallDisk } from "../support/small-disk";
  * A full disk under the SQLite store, on the listening service: 503 in the error format, reads
  * still served, nothing half-written, and writes accepted again once space is back, without a
  * restart. A read-only file and a lock held elsewhere are covered by
- * tests/features/echo/server.test.ts and tests/features/echo/faults.test.ts.
+ * tests/hardening/echo-server.hardening.ts and tests/features/echo/faults.test.ts.
  */
 
 const JSONAPI = "application/vnd.api+json";

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from "bun:test";
-import { hang } from "../../support/fake-upstream";
-import { eventually, type SmartFixture, smartFixture, smartLogs } from "./support";
+import { eventually, type SmartFixture, smartFixture, smartLogs } from "../features/smart/support";
+import { hang } from "../support/fake-upstream";
 
 let fixture: SmartFixture | undefined;
 let server: ReturnType<SmartFixture["app"]["listen"]> | undefined;
@@ -38,7 +38,8 @@ it("aborts the upstream requests within moments of the disconnect", async () => 
   const droppedAt = performance.now();
   await eventually(() => fixture?.upstream.requests.every((r) => r.aborted) ?? false);
   const latest = Math.max(...fixture.upstream.requests.map((r) => r.abortedAt ?? Infinity));
-  expect(latest - droppedAt).toBeLessThan(100);
+  // Far below the 3 s attempt timeout, with room for a loaded machine.
+  expect(latest - droppedAt).toBeLessThan(500);
 });
 
 it("logs the request as cancelled and counts no response result", async () => {

@@ -31,15 +31,29 @@ esac
 exit 0
 `;
 
+/** Stand-ins for the AWS CLI (credentials that work) and SST (logs its call and DOMAIN). */
+const FAKE_AWS = `#!/usr/bin/env bash
+echo '{"Account": "123456789012"}'
+`;
+const FAKE_SST = `#!/usr/bin/env bash
+echo "$* DOMAIN=$DOMAIN HOSTED_ZONE_ID=$HOSTED_ZONE_ID" >> "$FAKE_SST_LOG"
+`;
+
 let dir: string;
 let shims: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "make-image-"));
+  dir = mkdtempSync(join(tmpdir(), "make-targets-"));
   shims = join(dir, "bin");
   mkdirSync(shims);
-  writeFileSync(join(shims, "docker"), FAKE_DOCKER);
-  chmodSync(join(shims, "docker"), 0o755);
+  for (const [name, script] of [
+    ["docker", FAKE_DOCKER],
+    ["aws", FAKE_AWS],
+    ["sst", FAKE_SST],
+  ] as const) {
+    writeFileSync(join(shims, name), script);
+    chmodSync(join(shims, name), 0o755);
+  }
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,19 +66,25 @@ interface Engine {
   builders?: string[];
 }
 
-function makeImage(engine: Engine, ...vars: string[]) {
+function make(target: string, engine: Engine, ...vars: string[]) {
   const state = mkdtempSync(join(dir, "state-"));
   const builders = join(state, "builders");
   mkdirSync(builders);
   for (const name of engine.builders ?? []) writeFileSync(join(builders, name), "");
   const log = join(state, "docker.log");
+  const sstLog = join(state, "sst.log");
   writeFileSync(log, "");
-  const result = Bun.spawnSync(["make", "-s", "image", "IMAGE_TAG=0123456789ab", ...vars], {
+  writeFileSync(sstLog, "");
+  // -o: the dependencies are installed already; make must not reinstall them here.
+  const command = ["make", "-s", "-o", "install", "-o", "node_modules/.installed", target];
+  const fixed = ["IMAGE_TAG=0123456789ab", `SST=${join(shims, "sst")}`];
+  const result = Bun.spawnSync([...command, ...fixed, ...vars], {
     cwd: ROOT,
     env: {
       PATH: `${shims}:${process.env.PATH}`,
       HOME: dir,
       FAKE_LOG: log,
+      FAKE_SST_LOG: sstLog,
       FAKE_BUILDERS: builders,
       FAKE_ENGINE: engine.engine ?? "up",
       FAKE_DRIVER: engine.driver ?? "",
@@ -73,14 +93,17 @@ function makeImage(engine: Engine, ...vars: string[]) {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const calls = readFileSync(log, "utf8").trim().split("\n");
+  const calls = readFileSync(log, "utf8").trim().split("\n").filter(Boolean);
   return {
     code: result.exitCode,
     stderr: result.stderr.toString(),
     calls,
     build: calls.find((call) => call.startsWith("buildx build")),
+    sst: readFileSync(sstLog, "utf8").trim().split("\n").filter(Boolean),
   };
 }
+
+const makeImage = (engine: Engine, ...vars: string[]) => make("image", engine, ...vars);
 
 const ARCHIVE = "type=oci,dest=dist/tocos-service-0123456789ab.oci.tar";
 
@@ -148,5 +171,28 @@ describe("make image", () => {
     expect(code).not.toBe(0);
     expect(stderr).toContain("the Docker engine is not reachable");
     expect(build).toBeUndefined();
+  });
+});
+
+describe("make build", () => {
+  const engine: Engine = { driver: "docker", store: "containerd" };
+
+  it("deploys the stage with no custom domain by default", () => {
+    const { code, sst } = make("build", engine);
+    expect(code).toBe(0);
+    expect(sst).toEqual(["deploy --stage dev DOMAIN= HOSTED_ZONE_ID="]);
+  });
+
+  it("hands DOMAIN and HOSTED_ZONE_ID to the deploy", () => {
+    const { sst } = make("build", engine, "DOMAIN=api.example.com", "HOSTED_ZONE_ID=Z123");
+    expect(sst).toEqual(["deploy --stage dev DOMAIN=api.example.com HOSTED_ZONE_ID=Z123"]);
+  });
+
+  it("stops on an invalid DOMAIN before Docker, AWS or SST are touched, saying why", () => {
+    const { code, stderr, calls, sst } = make("build", engine, "DOMAIN=api..example.com");
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('DOMAIN "api..example.com" is not a valid domain name');
+    expect(calls).toEqual([]);
+    expect(sst).toEqual([]);
   });
 });
