@@ -80,6 +80,12 @@ BENCH_FLAGS ?=
 bench: install dist/server ## Benchmark the compiled service against a raw Bun.serve baseline; writes bench/results.md
 	$(BUN) bench/run.ts --server dist/server $(BENCH_FLAGS)
 
+BENCH_SMART_FLAGS ?=
+
+.PHONY: bench-smart
+bench-smart: install ## /api/smart hedging strategies against the simulated upstream, on loopback (about 3 min)
+	$(BUN) bench/smart/run.ts --out bench/smart/results.md $(BENCH_SMART_FLAGS)
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf dist

@@ -31,7 +31,12 @@ export interface Config {
   echoJournalRedact: string[];
   /** Unset: the service's own simulated `/api/work`, on loopback. */
   smartUpstreamUrl: string | undefined;
-  smartHedgeDelayMs: number;
+  /** A fixed delay in ms, or `auto`: a percentile of recent upstream latencies. */
+  smartHedgeDelayMs: number | "auto";
+  smartHedgePercentile: number;
+  smartHedgeMinMs: number;
+  /** Extra attempts allowed, as a percentage of first attempts; 0 turns the budget off. */
+  smartHedgeBudgetPercent: number;
   smartHedgeCount: number;
   smartAttemptTimeoutMs: number;
   smartMaxTimeoutMs: number;
@@ -108,6 +113,15 @@ function headerList(env: Env, name: string, fallback: string[]): string[] {
   return names;
 }
 
+function hedgeDelay(env: Env): number | "auto" {
+  if (env.SMART_HEDGE_DELAY_MS?.toLowerCase() === "auto") return "auto";
+  try {
+    return integer(env, "SMART_HEDGE_DELAY_MS", 300, 0, 600_000);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message.replace("must be", "must be auto or")}`);
+  }
+}
+
 function workProfile(env: Env): WorkProfile {
   const medianMs = integer(env, "WORK_MEDIAN_MS", 100, 1, 60_000);
   const p95Ms = integer(env, "WORK_P95_MS", 800, 1, 600_000);
@@ -133,7 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
   const dynamodbEndpoint = optional(env, "DYNAMODB_ENDPOINT");
   if (dynamodbEndpoint !== undefined) url(env, "DYNAMODB_ENDPOINT", dynamodbEndpoint);
   const smartUpstreamUrl = optional(env, "SMART_UPSTREAM_URL");
-  const smartHedgeDelayMs = integer(env, "SMART_HEDGE_DELAY_MS", 300, 0, 600_000);
+  const smartHedgeDelayMs = hedgeDelay(env);
   return {
     port: integer(env, "PORT", 8080, 0, 65_535),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
@@ -151,6 +165,16 @@ export function loadConfig(env: Env = process.env): Config {
     echoJournalRedact: headerList(env, "ECHO_JOURNAL_REDACT", DEFAULT_REDACTED),
     smartUpstreamUrl: smartUpstreamUrl && url(env, "SMART_UPSTREAM_URL", smartUpstreamUrl),
     smartHedgeDelayMs,
+    smartHedgePercentile: integer(env, "SMART_HEDGE_PERCENTILE", 95, 1, 100),
+    smartHedgeMinMs: integer(env, "SMART_HEDGE_MIN_MS", 10, 0, 600_000),
+    // On by default only with `auto`: the challenge's fixed delay hedges without a budget.
+    smartHedgeBudgetPercent: integer(
+      env,
+      "SMART_HEDGE_BUDGET_PERCENT",
+      smartHedgeDelayMs === "auto" ? 10 : 0,
+      0,
+      1_000,
+    ),
     smartHedgeCount: integer(env, "SMART_HEDGE_COUNT", 2, 0, 2),
     smartAttemptTimeoutMs: integer(env, "SMART_ATTEMPT_TIMEOUT_MS", 10_000, 1, 600_000),
     smartMaxTimeoutMs: integer(env, "SMART_MAX_TIMEOUT_MS", 60_000, 1, 600_000),

@@ -20,6 +20,26 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({ port: 9000, logLevel: "warn", factorialMax: 50 });
   });
 
+  it("reads SMART_HEDGE_DELAY_MS=auto, with a 10% hedge budget unless told otherwise", () => {
+    expect(loadConfig({ SMART_HEDGE_DELAY_MS: "auto" })).toMatchObject({
+      smartHedgeDelayMs: "auto",
+      smartHedgePercentile: 95,
+      smartHedgeMinMs: 10,
+      smartHedgeBudgetPercent: 10,
+    });
+    expect(loadConfig({}).smartHedgeBudgetPercent).toBe(0);
+    const fixedWithBudget = loadConfig({
+      SMART_HEDGE_DELAY_MS: "250",
+      SMART_HEDGE_BUDGET_PERCENT: "5",
+    });
+    expect(fixedWithBudget).toMatchObject({ smartHedgeDelayMs: 250, smartHedgeBudgetPercent: 5 });
+    const autoWithout = loadConfig({
+      SMART_HEDGE_DELAY_MS: "auto",
+      SMART_HEDGE_BUDGET_PERCENT: "0",
+    });
+    expect(autoWithout.smartHedgeBudgetPercent).toBe(0);
+  });
+
   it("turns on EMF metrics on Lambda", () => {
     expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: "fn" }).metricsEmf).toBe(true);
   });
@@ -32,6 +52,8 @@ describe("loadConfig", () => {
     SMART_UPSTREAM_URL: "ftp://example.test/",
     METRICS_EMF: "maybe",
     WORK_ERROR_PERCENT: "101",
+    SMART_HEDGE_DELAY_MS: "soon",
+    SMART_HEDGE_PERCENTILE: "0",
     WORK_P95_MS: "50",
   };
   for (const [name, value] of Object.entries(invalid)) {

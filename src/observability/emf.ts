@@ -26,6 +26,8 @@ export interface EmfWriter {
   attempt(outcome: SmartOutcome, milliseconds: number): void;
   hedgesFired(count: number): void;
   response(result: SmartResult): void;
+  /** The hedge delay and the budget's whole tokens now (`undefined`: no budget). */
+  hedging(delayMs: number, budgetTokens: number | undefined): void;
   /** Writes whatever is buffered; called at shutdown. */
   flush(): void;
 }
@@ -70,6 +72,8 @@ export function createEmfWriter(options: EmfOptions): EmfWriter {
   const resultCounts = new Array<number>(SMART_RESULTS.length).fill(0);
   const upstreamLatencies: number[] = [];
   let hedges = 0;
+  let hedgeDelayMs: number | undefined;
+  let hedgeBudgetTokens: number | undefined;
   let smartTouched = false;
 
   const requestDirective = JSON.stringify([
@@ -126,6 +130,14 @@ export function createEmfWriter(options: EmfOptions): EmfWriter {
     }
     metrics.push({ Name: EMF.hedgesFired, Unit: COUNT });
     document[EMF.hedgesFired] = hedges;
+    if (hedgeDelayMs !== undefined) {
+      metrics.push({ Name: EMF.hedgeDelay, Unit: MILLISECONDS });
+      document[EMF.hedgeDelay] = roundMicros(hedgeDelayMs);
+    }
+    if (hedgeBudgetTokens !== undefined) {
+      metrics.push({ Name: EMF.hedgeBudgetTokens, Unit: COUNT });
+      document[EMF.hedgeBudgetTokens] = hedgeBudgetTokens;
+    }
     SMART_RESULTS.forEach((result, i) => {
       metrics.push({ Name: smartResultMetricName(result), Unit: COUNT });
       document[smartResultMetricName(result)] = resultCounts[i];
@@ -140,6 +152,8 @@ export function createEmfWriter(options: EmfOptions): EmfWriter {
     resultCounts.fill(0);
     upstreamLatencies.length = 0;
     hedges = 0;
+    hedgeDelayMs = undefined;
+    hedgeBudgetTokens = undefined;
     smartTouched = false;
   };
 
@@ -194,6 +208,11 @@ export function createEmfWriter(options: EmfOptions): EmfWriter {
       const index = SMART_RESULTS.indexOf(result);
       resultCounts[index] = (resultCounts[index] ?? 0) + 1;
       touchSmart();
+    },
+    // A gauge rides on the turn's smart line; on its own it is not worth one.
+    hedging(delayMs, budgetTokens) {
+      hedgeDelayMs = delayMs;
+      hedgeBudgetTokens = budgetTokens;
     },
     flush,
   };

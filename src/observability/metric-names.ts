@@ -10,6 +10,8 @@ export const PROM = {
   smartUpstreamDuration: "smart_upstream_request_duration_seconds",
   smartHedgesFired: "smart_hedges_fired_total",
   smartResponses: "smart_responses_total",
+  smartHedgeDelay: "smart_hedge_delay_seconds",
+  smartHedgeBudgetTokens: "smart_hedge_budget_tokens",
   echoEndpoints: "echo_endpoints",
 } as const;
 
@@ -43,6 +45,9 @@ export const EMF = {
   /** Upstream attempt durations, in milliseconds. */
   upstreamLatency: "UpstreamLatency",
   hedgesFired: "HedgesFired",
+  /** The hedge delay and the budget's whole tokens after the turn's last smart request. */
+  hedgeDelay: "HedgeDelay",
+  hedgeBudgetTokens: "HedgeBudgetTokens",
   smartResultPrefix: "Smart_",
 } as const;
 

@@ -51,6 +51,8 @@ export interface SmartMetrics {
   hedgesFired(count: number): void;
   /** How one smart request ended. */
   response(result: SmartResult): void;
+  /** The hedge delay now, and the budget's whole tokens left (`undefined`: no budget). */
+  hedging(delayMs: number, budgetTokens: number | undefined): void;
 }
 
 export interface Exposition {
@@ -89,6 +91,9 @@ export interface MetricState {
   readonly attempts: Record<SmartOutcome, number>;
   readonly responses: Record<SmartResult, number>;
   hedges: number;
+  /** NaN until the smart feature reports them; tokens stay NaN without a budget. */
+  hedgeDelayMs: number;
+  hedgeBudgetTokens: number;
 }
 
 const countsOf = <K extends string>(keys: readonly K[]) =>
@@ -105,6 +110,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     attempts: countsOf(SMART_OUTCOMES),
     responses: countsOf(SMART_RESULTS),
     hedges: 0,
+    hedgeDelayMs: Number.NaN,
+    hedgeBudgetTokens: Number.NaN,
   };
 
   let exporter: Promise<Exporter> | undefined;
@@ -132,6 +139,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       response(result) {
         state.responses[result]++;
         emf?.response(result);
+      },
+      hedging(delayMs, budgetTokens) {
+        state.hedgeDelayMs = delayMs;
+        state.hedgeBudgetTokens = budgetTokens ?? Number.NaN;
+        emf?.hedging(delayMs, budgetTokens);
       },
     },
     async scrape() {

@@ -93,6 +93,22 @@ export async function createExporter(
       for (const result of SMART_RESULTS) this.inc({ result }, state.responses[result]);
     },
   });
+  new Gauge({
+    name: PROM.smartHedgeDelay,
+    help: "The delay after which /api/smart fires its hedges now: fixed, or a percentile of recent upstream latencies",
+    registers,
+    collect() {
+      this.set(state.hedgeDelayMs / 1000);
+    },
+  });
+  new Gauge({
+    name: PROM.smartHedgeBudgetTokens,
+    help: "Extra upstream attempts the hedge budget allows now; NaN without a budget",
+    registers,
+    collect() {
+      this.set(state.hedgeBudgetTokens);
+    },
+  });
   const { endpointCount } = options;
   if (endpointCount) {
     new Gauge({

@@ -45,6 +45,8 @@ export interface HedgeOptions<T> {
   deadlineMs?: number;
   /** Aborting it (the client went away) ends the race as `cancelled`. */
   signal?: AbortSignal;
+  /** Asked when the hedges are due: how many of `wanted` may fire (a budget). All, when absent. */
+  allowHedges?: (wanted: number) => number;
 }
 
 export interface AttemptRecord {
@@ -59,6 +61,8 @@ export interface AttemptRecord {
 interface RaceSummary {
   attempts: AttemptRecord[];
   hedgesFired: number;
+  /** Hedges that were due but not allowed to fire. */
+  hedgesSkipped: number;
   elapsedMs: number;
 }
 
@@ -82,7 +86,7 @@ interface Slot {
 }
 
 export function hedgedRequest<T>(options: HedgeOptions<T>): Promise<HedgeOutcome<T>> {
-  const { attempt, timers, hedgeDelayMs, hedgeCount, deadlineMs, signal } = options;
+  const { attempt, timers, hedgeDelayMs, hedgeCount, deadlineMs, signal, allowHedges } = options;
   const startedAt = timers.now();
   const elapsed = () => timers.now() - startedAt;
 
@@ -90,6 +94,7 @@ export function hedgedRequest<T>(options: HedgeOptions<T>): Promise<HedgeOutcome
     const slots: Slot[] = [];
     let running = 0;
     let hedged = false;
+    let hedgesFired = 0;
     let settled = false;
     let hedgeTimer: TimerHandle | undefined;
     let deadlineTimer: TimerHandle | undefined;
@@ -117,7 +122,8 @@ export function hedgedRequest<T>(options: HedgeOptions<T>): Promise<HedgeOutcome
           outcome: "aborted",
         };
       });
-      resolve({ ...decision, attempts, hedgesFired: hedged ? hedgeCount : 0, elapsedMs: at });
+      const hedgesSkipped = hedged ? hedgeCount - hedgesFired : 0;
+      resolve({ ...decision, attempts, hedgesFired, hedgesSkipped, elapsedMs: at });
     };
 
     const onResult = (slot: Slot, result: AttemptResult<T>) => {
@@ -157,7 +163,8 @@ export function hedgedRequest<T>(options: HedgeOptions<T>): Promise<HedgeOutcome
       hedged = true;
       if (hedgeTimer !== undefined) timers.clearTimeout(hedgeTimer);
       hedgeTimer = undefined;
-      for (let i = 0; i < hedgeCount; i++) launch();
+      hedgesFired = hedgeCount > 0 && allowHedges ? allowHedges(hedgeCount) : hedgeCount;
+      for (let i = 0; i < hedgesFired; i++) launch();
     };
 
     const onCancel = () => settle({ kind: "cancelled" });

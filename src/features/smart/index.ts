@@ -4,12 +4,13 @@ import type { Config } from "../../config";
 import { ApiError } from "../../errors";
 import { requestContext } from "../../observability/http";
 import type { Logger } from "../../observability/logger";
-import type { SmartResult } from "../../observability/metric-names";
 import type { SmartMetrics } from "../../observability/metrics";
 import { ErrorResponse } from "../docs/schemas";
-import { type HedgeOutcome, hedgedRequest, type Timers } from "./hedge";
+import { adaptiveHedgedRequest, HedgeBudget, HedgeDelay, type Hedging } from "./adaptive";
+import type { Timers } from "./hedge";
 import { parseTimeout } from "./query";
-import type { UpstreamClient, UpstreamWork } from "./upstream";
+import { type HedgeState, logFields, report, serverTiming, warnUnreachable } from "./report";
+import type { UpstreamClient } from "./upstream";
 
 export { createUpstreamClient, loopbackWorkUrl, type UpstreamClient } from "./upstream";
 
@@ -18,6 +19,9 @@ export type SmartSettings = Pick<
   | "port"
   | "smartUpstreamUrl"
   | "smartHedgeDelayMs"
+  | "smartHedgePercentile"
+  | "smartHedgeMinMs"
+  | "smartHedgeBudgetPercent"
   | "smartHedgeCount"
   | "smartAttemptTimeoutMs"
   | "smartMaxTimeoutMs"
@@ -41,25 +45,43 @@ const CLIENT_CLOSED = 499;
 
 export const smartRoutes = (deps: SmartDeps) => {
   const { config, logger, metrics, upstream, timers } = deps;
+  // Kept per process: every request teaches the delay and draws on the budget.
+  const hedging: Hedging = {
+    delay: new HedgeDelay({
+      delayMs: config.smartHedgeDelayMs,
+      percentile: config.smartHedgePercentile,
+      minMs: config.smartHedgeMinMs,
+    }),
+    budget:
+      config.smartHedgeBudgetPercent > 0
+        ? new HedgeBudget(config.smartHedgeBudgetPercent)
+        : undefined,
+  };
+  metrics.hedging(hedging.delay.currentMs(), hedging.budget?.tokens);
 
   return new Elysia({ name: "smart" }).use(requestContext()).get(
     "/api/smart",
     async ({ query, request, requestId }) => {
       const deadlineMs = parseTimeout(query.timeout, config.smartMaxTimeoutMs);
-      const outcome = await hedgedRequest({
+      const { outcome, delayMs } = await adaptiveHedgedRequest(hedging, {
         attempt: upstream.attempt,
         timers,
-        hedgeDelayMs: config.smartHedgeDelayMs,
         hedgeCount: config.smartHedgeCount,
         deadlineMs,
         signal: request.signal,
       });
+      const hedge: HedgeState = {
+        delayMs,
+        mode: hedging.delay.auto ? "auto" : "fixed",
+        budgetTokens: hedging.budget?.tokens,
+      };
       report(outcome, metrics);
+      metrics.hedging(hedging.delay.currentMs(), hedge.budgetTokens);
       if (logger.enabled("info")) {
-        logger.info("smart", logFields(outcome, deadlineMs, requestId));
+        logger.info("smart", logFields(outcome, deadlineMs, hedge, requestId));
       }
       warnUnreachable(outcome, logger, requestId);
-      const timing = serverTiming(outcome);
+      const timing = serverTiming(outcome, hedge);
       switch (outcome.kind) {
         case "success":
           return new Response(outcome.value.body, {
@@ -114,74 +136,12 @@ export const smartRoutes = (deps: SmartDeps) => {
         tags: ["smart"],
         summary: "The upstream's work, with hedged requests and one deadline",
         description: [
-          `Sends one request upstream. If it has not succeeded after SMART_HEDGE_DELAY_MS (${config.smartHedgeDelayMs} ms), or fails sooner, sends SMART_HEDGE_COUNT (${config.smartHedgeCount}) more; the first success wins and the others are aborted.`,
+          `Sends one request upstream. If it has not succeeded after SMART_HEDGE_DELAY_MS (${config.smartHedgeDelayMs}${config.smartHedgeDelayMs === "auto" ? `: the ${config.smartHedgePercentile}th percentile of recent upstream latencies` : " ms"}), or fails sooner, sends SMART_HEDGE_COUNT (${config.smartHedgeCount}) more; the first success wins and the others are aborted.`,
           "A success is HTTP 200 with a JSON object carrying an integer `time`; it is returned as received.",
           "502 when every attempt failed before the deadline, 504 at the deadline when none succeeded.",
-          "The `Server-Timing` header gives the upstream time and the number of attempts.",
+          "The `Server-Timing` header gives the upstream time and the number of attempts; with `auto` or a hedge budget, also the delay used and any hedges the budget skipped.",
         ].join(" "),
       },
     },
   );
 };
-
-function resultOf(outcome: HedgeOutcome<UpstreamWork>): SmartResult | undefined {
-  switch (outcome.kind) {
-    case "success":
-      return outcome.winner === 0 ? "first" : "hedge";
-    case "cancelled":
-      return undefined;
-    default:
-      return outcome.kind;
-  }
-}
-
-function report(outcome: HedgeOutcome<UpstreamWork>, metrics: SmartMetrics) {
-  for (const attempt of outcome.attempts) metrics.attempt(attempt.outcome, attempt.durationMs);
-  if (outcome.hedgesFired > 0) metrics.hedgesFired(outcome.hedgesFired);
-  const result = resultOf(outcome);
-  if (result) metrics.response(result);
-}
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-function serverTiming(outcome: HedgeOutcome<UpstreamWork>): string {
-  const count = outcome.attempts.length;
-  return `upstream;dur=${round(outcome.elapsedMs)};desc="${count} attempt${count === 1 ? "" : "s"}"`;
-}
-
-/** A network error usually means a wrong `SMART_UPSTREAM_URL` or no network: say so at warn. */
-function warnUnreachable(
-  outcome: HedgeOutcome<UpstreamWork>,
-  logger: Logger,
-  requestId: string,
-): void {
-  const failed = outcome.attempts.find((a) => a.outcome === "network_error");
-  if (!failed) return;
-  logger.warn("smart upstream unreachable", {
-    cause: failed.detail,
-    attempts: outcome.attempts.filter((a) => a.outcome === "network_error").length,
-    requestId,
-  });
-}
-
-function logFields(
-  outcome: HedgeOutcome<UpstreamWork>,
-  deadlineMs: number | undefined,
-  requestId: string,
-) {
-  return {
-    result: resultOf(outcome) ?? outcome.kind,
-    winner: outcome.kind === "success" ? outcome.winner : null,
-    totalMs: round(outcome.elapsedMs),
-    deadlineMs: deadlineMs ?? null,
-    hedgesFired: outcome.hedgesFired,
-    attempts: outcome.attempts.map((a) => ({
-      index: a.index,
-      outcome: a.outcome,
-      startMs: round(a.startedAtMs),
-      durationMs: round(a.durationMs),
-      ...(a.detail ? { detail: a.detail } : {}),
-    })),
-    requestId,
-  };
-}

@@ -10,12 +10,14 @@ export function recordingMetrics() {
   const attempts: { outcome: SmartOutcome; milliseconds: number }[] = [];
   const responses: SmartResult[] = [];
   const hedges: number[] = [];
+  const hedging: { delayMs: number; budgetTokens: number | undefined }[] = [];
   const metrics: SmartMetrics = {
     attempt: (outcome, milliseconds) => attempts.push({ outcome, milliseconds }),
     hedgesFired: (count) => hedges.push(count),
     response: (result) => responses.push(result),
+    hedging: (delayMs, budgetTokens) => hedging.push({ delayMs, budgetTokens }),
   };
-  return { metrics, attempts, responses, hedges };
+  return { metrics, attempts, responses, hedges, hedging };
 }
 
 export interface SmartFixture {
