@@ -8,6 +8,7 @@ import {
 } from "../../src/store/store";
 import { greeting } from "../support/fixtures";
 import { mockAttributesContract } from "./contract-mocks";
+import { journalContract } from "./journal-contract";
 
 /**
  * The one contract every store backend passes. Each backend's test file calls
@@ -17,6 +18,8 @@ import { mockAttributesContract } from "./contract-mocks";
 export interface ContractOptions {
   /** The most endpoints the opened store may hold (`config.echoMaxEndpoints` in the service). */
   maxEndpoints: number;
+  /** Journal entries kept (`config.echoJournalSize`); 0 turns recording off. */
+  journalSize?: number;
 }
 
 /**
@@ -49,6 +52,8 @@ export function storeContract(name: string, open: OpenStore, cleanup?: () => Pro
       for (const store of opened.splice(0)) await store.close();
     });
     if (cleanup) afterAll(cleanup);
+
+    journalContract((options = {}) => fresh(options));
 
     describe("users", () => {
       it("lists the seed users in seed order", async () => {

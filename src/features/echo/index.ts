@@ -3,7 +3,8 @@ import { ApiError, quote } from "../../errors";
 import type { Logger } from "../../observability/logger";
 import { type EndpointStore, mergeAttributes } from "../../store/store";
 import { bearerTokenCheck } from "./auth";
-import { JSONAPI_MEDIA_TYPE, readJsonBody } from "./body";
+import { readJsonBody } from "./body";
+import { asJsonApi, jsonApi, jsonApiErrors } from "./jsonapi";
 import { mockUrl, toResource } from "./resource";
 import {
   CreateEndpointDocument,
@@ -30,33 +31,6 @@ export interface EchoDeps {
 
 export const endpointNotFound = (id: string) =>
   new ApiError(404, "not_found", `Requested Endpoint with ID \`${quote(id)}\` does not exist`);
-
-const jsonApi = (status: number, document: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(document), {
-    status,
-    headers: { "content-type": JSONAPI_MEDIA_TYPE, ...headers },
-  });
-
-/** Errors from the management API are JSON:API documents, so they carry its media type. */
-function asJsonApi(error: unknown): unknown {
-  if (!(error instanceof ApiError)) return error;
-  const wrapped = new ApiError(error.status, error.code, error.detail, error.source, {
-    ...error.headers,
-    "content-type": JSONAPI_MEDIA_TYPE,
-  });
-  wrapped.cause = error;
-  return wrapped;
-}
-
-function jsonApiErrors<C, R>(handler: (context: C) => Promise<R> | R) {
-  return async (context: C): Promise<R> => {
-    try {
-      return await handler(context);
-    } catch (error) {
-      throw asJsonApi(error);
-    }
-  };
-}
 
 const IdParams = t.Object({ id: t.String({ description: "The endpoint's id" }) });
 

@@ -4,6 +4,8 @@ import type { Logger } from "../../observability/logger";
 import type { EndpointStore } from "../../store/store";
 import { type CompiledMock, mockCatalogue } from "./catalogue";
 import type { RequestView } from "./conditions";
+import { sandboxHtml } from "./mock";
+import type { RecordRequest } from "./recorder";
 import { abortableSleep, type ResponderDeps, respond } from "./responder";
 import type { TemplateContext } from "./templates";
 import { isReservedPath, LIMITS, VERBS } from "./validation";
@@ -19,14 +21,19 @@ export interface MockDeps {
   now?: () => number;
   random?: () => number;
   sleep?: ResponderDeps["sleep"];
+  /** Journals each request the mocks answer, 404s included; absent when recording is off. */
+  record?: RecordRequest;
 }
 
 /** The request as conditions and templates see it; the body is read once, and only if asked. */
-function requestView(request: Request): RequestView {
+type MockRequestView = RequestView & { textRead(): Promise<string> | undefined };
+
+function requestView(request: Request): MockRequestView {
   let query: Record<string, string> | undefined;
   let text: Promise<string> | undefined;
   let json: Promise<unknown> | undefined;
-  const view: RequestView = {
+  const view: MockRequestView = {
+    textRead: () => text,
     query: () => {
       if (query) return query;
       query = Object.create(null) as Record<string, string>;
@@ -103,21 +110,24 @@ export function mockRoutes(deps: MockDeps) {
     MOCK_ROUTE,
     async ({ request, path }) => {
       const method = request.method;
+      const view = requestView(request);
+      // The journal cannot read a body the conditions or templates read already.
+      const body = async () => view.textRead() && (await view.textRead());
       if (SERVABLE.has(method) && path.length <= LIMITS.pathLength && !isReservedPath(path)) {
-        const view = requestView(request);
         const found = await catalogue.find(method, path, accepts(view));
         if (found) {
+          const { value: mock } = found.route;
           const context = () => templateContext(request, path, found.params, view);
-          const response = await respond(
-            found.route.value,
-            method,
-            request.signal,
-            context,
-            responder,
-          );
-          if (response) return response;
+          const response = await respond(mock, method, request.signal, context, responder);
+          if (response) {
+            const { status } = response;
+            const endpoint = mock.endpoint.id;
+            await deps.record?.({ request, path, status, endpoint, body: await body() });
+            return sandboxHtml(response);
+          }
         }
       }
+      await deps.record?.({ request, path, status: 404, endpoint: null, body: await body() });
       throw notFound(path);
     },
     { parse: "none", detail: { hide: true } },
