@@ -56,6 +56,7 @@ import {
   summarize,
   TARGETS,
 } from "./rows";
+import { startupBreakdown } from "./startup-breakdown";
 
 interface Route {
   path: string;
@@ -422,8 +423,16 @@ async function measureCoreRows(
   bench: Bench,
   serviceBinary: string,
   baselineBinary: string,
-): Promise<{ rows: Row[]; notes: string[] }> {
+  scratch: string,
+): Promise<{ rows: Row[]; notes: string[]; sections: string[] }> {
   const startup = await measureStartups(bench);
+  log("start-up breakdown");
+  const breakdown = await startupBreakdown(
+    await buildPeer("startup-parts"),
+    bench.options.startupRuns,
+    scratch,
+    minimalEnv(),
+  );
   const coldStart = await measureColdStart(bench);
   const factorial = await measureFirstFactorial(bench);
   const load = await measureUnderLoad(bench);
@@ -438,7 +447,7 @@ async function measureCoreRows(
     binarySizeRow(statSync(serviceBinary).size, statSync(baselineBinary).size),
     ...python.slice(1),
   ].filter((row): row is Row => row !== undefined);
-  return { rows, notes: load.notes };
+  return { rows, notes: load.notes, sections: [breakdown] };
 }
 
 function resultsDocument(
@@ -522,8 +531,8 @@ async function main(argv: string[]): Promise<void> {
     };
 
     const core = options.echo.rows.has("core")
-      ? await measureCoreRows(bench, serviceBinary, baselineBinary)
-      : { rows: [], notes: [] };
+      ? await measureCoreRows(bench, serviceBinary, baselineBinary, scratch)
+      : { rows: [], notes: [], sections: [] };
     await upstream.stop();
     const echo = await measureEchoRows({
       options,
@@ -554,8 +563,9 @@ async function main(argv: string[]): Promise<void> {
       date: new Date(),
     });
     mkdirSync(dirname(options.out), { recursive: true });
-    writeFileSync(options.out, resultsDocument(table, notes, machine, echo.sections));
-    console.log([table, ...echo.sections].join("\n\n"));
+    const sections = [...core.sections, ...echo.sections];
+    writeFileSync(options.out, resultsDocument(table, notes, machine, sections));
+    console.log([table, ...sections].join("\n\n"));
     log(`wrote ${options.out}`);
   } finally {
     cleanUp();
