@@ -52,11 +52,15 @@ export const tocosRoutes = (snapshot: UserSnapshot) =>
       },
       {
         params: t.Object({ user: t.String({ description: "Exact, case-sensitive user name" }) }),
-        response: { 400: ErrorResponse, 404: ErrorResponse },
+        // All in `detail`: a `response` schema would replace the documented responses.
         detail: {
           tags: ["tocos"],
           summary: "One user's tocos",
-          responses: { 200: jsonResponse("The user", TocoUserSchema) },
+          responses: {
+            200: jsonResponse("The user", TocoUserSchema),
+            400: jsonResponse("The name is not valid percent-encoding", ErrorResponse),
+            404: jsonResponse("No user has this name", ErrorResponse),
+          },
         },
       },
     );
