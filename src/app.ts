@@ -4,11 +4,13 @@ import { createAllowedMethods } from "./allowed-methods";
 import type { Config } from "./config";
 import { corsHeaders, optionsResponse } from "./cors";
 import { ApiError, badParameter, methodNotAllowed, notFound } from "./errors";
+import { consoleRoutes } from "./features/console";
 import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
 import { importRoutes } from "./features/echo/import-routes";
 import { journalRoutes } from "./features/echo/journal-routes";
 import { journalRecorder } from "./features/echo/recorder";
+import type { MockDeps } from "./features/echo/serve";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
 import { metricsRoutes } from "./features/metrics";
 import { smartRoutes, type UpstreamClient } from "./features/smart";
@@ -36,6 +38,8 @@ export interface AppDeps {
   upstream: UpstreamClient;
   timers: Timers;
   now: () => number;
+  /** The random source and sleep of mock responses (delays, random order, templates). */
+  echo: Pick<MockDeps, "random" | "sleep">;
 }
 
 const decodes = (path: string) => {
@@ -148,6 +152,7 @@ function createRoutes(deps: AppDeps) {
     )
     .use(workRoutes({ profile: config.work }))
     .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
+    .use(consoleRoutes())
     .use(importRoutes(deps.store.endpoints, config.apiToken))
     .use(
       journalRoutes({
@@ -156,7 +161,9 @@ function createRoutes(deps: AppDeps) {
         apiToken: config.apiToken,
       }),
     )
-    .use(mockRoutes(deps.store.endpoints, record));
+    .use(
+      mockRoutes({ endpoints: deps.store.endpoints, logger, now: deps.now, ...deps.echo, record }),
+    );
   return app;
 }
 
