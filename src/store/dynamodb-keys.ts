@@ -5,9 +5,12 @@
  * | item            | pk                    | sk              |
  * |-----------------|-----------------------|-----------------|
  * | endpoint        | `ENDPOINTS`           | `<id>` (UUIDv7) |
- * | route index     | `ROUTE#<VERB> <path>` | `ROUTE`         |
- * |                 | or `ROUTEHASH#<VERB> <sha256(path) hex>` when the first form passes 2048 bytes |
+ * | route index     | `ROUTE#<VERB> <key>`  | `ROUTE`         |
+ * |                 | or `ROUTEHASH#<VERB> <sha256(key) hex>` when the first form passes 2048 bytes |
  * | endpoint count  | `META`                | `ENDPOINT_COUNT`|
+ *
+ * `<key>` is `routeKey` (store.ts): the path for a plain mock. The count item also holds
+ * `version`, bumped by every endpoint write; endpoint items of response sequences hold `hits`.
  * | toco user       | `USERS`               | `USER#<name>`   |
  */
 export const TABLE_KEYS = { partition: "pk", sort: "sk" } as const;
