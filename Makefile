@@ -16,9 +16,15 @@ $(BUN):
 	npm install --prefix .tools --no-save --no-package-lock --no-audit --no-fund bun@$(BUN_VERSION)
 	@touch $(BUN)
 
+# Running needs only the service's dependencies; `make dev` installs just those. Tests, lint,
+# deployment (Pulumi, SST), Playwright and the benchmark tools are devDependencies.
+node_modules/.installed-runtime: $(BUN) package.json bun.lock
+	$(BUN) install --frozen-lockfile --production
+	@touch $@
+
 node_modules/.installed: $(BUN) package.json bun.lock
 	$(BUN) install --frozen-lockfile
-	@touch $@
+	@touch $@ node_modules/.installed-runtime
 
 .PHONY: help
 help: ## List the targets
@@ -28,7 +34,7 @@ help: ## List the targets
 install: node_modules/.installed ## Install the pinned Bun and the locked dependencies
 
 .PHONY: dev
-dev: install ## Run the service from source on :8080 (SQLite store in data/)
+dev: node_modules/.installed-runtime ## Run the service from source on :8080 (SQLite store in data/)
 	$(BUN) --watch $(ENTRY)
 
 # Runs a command, then prints its wall time, keeping its exit status.

@@ -8,7 +8,8 @@ export const ECHO_USAGE = `  --rows LIST                which rows to run, comma
                              (default: all of them; with --quick: core)
   --echo-mocks N             mocks defined for the Echo scale rows (default 10000; even)
   --peer-mocks N             mocks defined for the peer table (default 1000; even)
-  --echo-duration SEC        load per Echo measurement (default 5; 1 with --quick)
+  --echo-duration SEC        load per Echo measurement (default 2; 1 with --quick)
+  --echo-rounds N            alternating rounds of the Echo rows (default 5; 1 with --quick)
   --peer-duration SEC        load per peer-table measurement, 1 round (default 3; 1 with --quick)
   --echo-reference REF       commit of the reference build for the exact-hit ratio
                              (default ${REFERENCE_COMMIT.slice(0, 12)}; "none" skips the row)`;
@@ -18,6 +19,7 @@ export const ECHO_FLAGS = {
   "echo-mocks": { type: "string" },
   "peer-mocks": { type: "string" },
   "echo-duration": { type: "string" },
+  "echo-rounds": { type: "string" },
   "peer-duration": { type: "string" },
   "echo-reference": { type: "string" },
 } as const;
@@ -27,6 +29,7 @@ export interface EchoOptions {
   echoMocks: number;
   peerMocks: number;
   echoDurationSeconds: number;
+  echoRounds: number;
   peerDurationSeconds: number;
   /** Undefined: no reference build, the exact-hit ratio is skipped. */
   reference: string | undefined;
@@ -72,6 +75,14 @@ function seconds(
   return value;
 }
 
+function rounds(raw: string | undefined, fallback: number, fail: (m: string) => Error) {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw fail(`--echo-rounds must be an integer ≥ 1, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
 export function readEchoOptions(
   values: Values,
   quick: boolean,
@@ -82,7 +93,8 @@ export function readEchoOptions(
     rows: rowsFrom(values.rows, quick, fail),
     echoMocks: mockCount(values["echo-mocks"], "echo-mocks", 10_000, fail),
     peerMocks: mockCount(values["peer-mocks"], "peer-mocks", 1_000, fail),
-    echoDurationSeconds: seconds(values["echo-duration"], "echo-duration", quick ? 1 : 5, fail),
+    echoDurationSeconds: seconds(values["echo-duration"], "echo-duration", quick ? 1 : 2, fail),
+    echoRounds: rounds(values["echo-rounds"], quick ? 1 : 5, fail),
     peerDurationSeconds: seconds(values["peer-duration"], "peer-duration", quick ? 1 : 3, fail),
     reference: reference === "none" ? undefined : reference,
   };

@@ -163,7 +163,7 @@ async function scaleRows(bench: EchoBench): Promise<{ rows: Row[]; notes: string
     const rounds = await bench.measureRounds(targets, {
       durationSeconds: echoDurationSeconds,
       warmupSeconds: bench.options.warmupSeconds,
-      rounds: bench.options.rounds,
+      rounds: bench.options.echo.echoRounds,
     });
     const rows = KINDS.map((kind, i) => {
       const [against, measured] = [rounds[2 * i], rounds[2 * i + 1]];
@@ -257,7 +257,7 @@ async function referenceAndJournalRows(bench: EchoBench): Promise<Row[]> {
     const rounds = await bench.measureRounds(targets, {
       durationSeconds: bench.options.echo.echoDurationSeconds,
       warmupSeconds: bench.options.warmupSeconds,
-      rounds: bench.options.rounds,
+      rounds: bench.options.echo.echoRounds,
     });
     const [measured] = rounds;
     const journalOff = journalSkipped ? undefined : rounds[1];
@@ -301,6 +301,8 @@ async function referenceAndJournalRows(bench: EchoBench): Promise<Row[]> {
 }
 
 const AGES: readonly Age[] = ["oldest", "newest"];
+
+const peerWarmupSeconds = (bench: EchoBench) => 2 * bench.options.warmupSeconds;
 const CASES = KINDS.flatMap((kind) => AGES.map((age) => ({ kind, age })));
 
 /** One server kind at 10 and at many mocks: every (kind, age) hit, the two sizes alternating. */
@@ -342,7 +344,7 @@ async function peerResult(
     ]);
     const schedule = {
       durationSeconds: bench.options.echo.peerDurationSeconds,
-      warmupSeconds: bench.options.warmupSeconds,
+      warmupSeconds: peerWarmupSeconds(bench),
       rounds: 1,
     };
     const summaries = (await bench.measureRounds(targets, schedule)).map(summarize);
@@ -375,7 +377,7 @@ async function peerSection(bench: EchoBench): Promise<string> {
   return [
     "## Echo and its peers",
     "",
-    `Requests per second for one mock hit, with 10 and with ${count(peerMocks)} mocks defined, against the oldest and the newest mock of each kind. Every server holds the same mocks, created in the same order: half exact paths, half path templates (\`/bench/t<n>/users/{id}\`) that also require a query parameter and a header. Each figure is one ${peerDurationSeconds} s measurement after ${bench.options.warmupSeconds} s of warm-up, at ${bench.options.connections} connections, the two sizes alternating; the ratio in brackets is ${count(peerMocks)} ÷ 10.`,
+    `Requests per second for one mock hit, with 10 and with ${count(peerMocks)} mocks defined, against the oldest and the newest mock of each kind. Every server holds the same mocks, created in the same order: half exact paths, half path templates (\`/bench/t<n>/users/{id}\`) that also require a query parameter and a header. Each figure is one ${peerDurationSeconds} s measurement after ${peerWarmupSeconds(bench)} s of warm-up (twice \`--warmup\`: the JVM compiles WireMock's hot paths in its first seconds of load), at ${bench.options.connections} connections, the two sizes alternating; the ratio in brackets is ${count(peerMocks)} ÷ 10.`,
     "",
     peerTable(results, 10, peerMocks),
   ].join("\n");
@@ -388,7 +390,11 @@ export async function measureEchoRows(bench: EchoBench): Promise<EchoOutcome> {
   if (groups.has("echo")) {
     const scale = await scaleRows(bench);
     outcome.rows.push(...scale.rows, ...(await referenceAndJournalRows(bench)));
-    outcome.notes.push(...scale.notes);
+    const { echoDurationSeconds, echoRounds } = bench.options.echo;
+    outcome.notes.push(
+      `Echo rows: ${echoDurationSeconds} s per measurement after ${bench.options.warmupSeconds} s warm-up, ${echoRounds} alternating round(s); the ratio is the median of the rounds' ratios, each listed in the notes.`,
+      ...scale.notes,
+    );
   }
   if (groups.has("peers")) outcome.sections.push(await peerSection(bench));
   return outcome;

@@ -3,9 +3,17 @@
  * the same way, on 127.0.0.1, alternating the two. Prints one Markdown table and writes it,
  * with the machine description, to bench/results.md. Flags: `bun bench/run.ts --help`.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { buildPeer, buildService, minimalEnv, ROOT, WORK_DIR } from "./build";
+import {
+  coldStartRows,
+  coldStartSkippedRows,
+  createCpuLimit,
+  LAMBDA_CPU_SHARE,
+  measureColdStarts,
+} from "./cold-start";
 import { measureEchoRows, type Schedule } from "./echo";
 import { autocannonGenerator, type LoadGenerator, type LoadResult, wrkGenerator } from "./load";
 import {
@@ -18,7 +26,7 @@ import {
   timeLatencyDuringFactorial,
 } from "./measure";
 import { type Options, readOptions, USAGE, UsageError } from "./options";
-import { killChildren, runCommand, type ServerSpec, startServer } from "./processes";
+import { killChildren, type ServerSpec, startServer } from "./processes";
 import { cpythonFactorialMs, missingModule, pythonPeers, pythonVersion } from "./python";
 import {
   formatMiB,
@@ -34,6 +42,7 @@ import {
   blockingRow,
   cpythonRow,
   echoRow,
+  factorialMemoryRow,
   firstFactorialMs,
   firstFactorialRow,
   memoryRow,
@@ -47,9 +56,7 @@ import {
   summarize,
   TARGETS,
 } from "./rows";
-
-const ROOT = resolve(import.meta.dir, "..");
-const WORK_DIR = join(ROOT, "bench", ".work");
+import { startupBreakdown } from "./startup-breakdown";
 
 interface Route {
   path: string;
@@ -81,6 +88,8 @@ interface Bench {
   generator: LoadGenerator;
   service: () => ServerSpec;
   baseline: ServerSpec;
+  /** The minimal Elysia app, for the cold-start comparison. */
+  elysia: ServerSpec;
   upstreamUrl: string;
   apiToken: string;
 }
@@ -125,49 +134,6 @@ function describeGenerator(generator: LoadGenerator, options: Options): string {
     `${options.durationSeconds} s per measurement after ${options.warmupSeconds} s warm-up per server and route,`,
     `${options.rounds} alternating round(s), medians reported${resolution}`,
   ].join(" ");
-}
-
-/** The Makefile's compile flags, so the baseline is built exactly like dist/server. */
-function makefileBuildFlags(): string[] {
-  const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
-  const flags = /^BUILD_FLAGS\s*:?=\s*(.+)$/m.exec(makefile)?.[1];
-  if (!flags) throw new Error("The Makefile defines no BUILD_FLAGS");
-  return flags.trim().split(/\s+/);
-}
-
-async function buildService(options: Options): Promise<string> {
-  if (options.server) return options.server;
-  log("building dist/server with the Makefile's own rule");
-  // `-o install`: dependencies are the caller's concern (`make bench` installs them first).
-  const cmd = ["make", "--no-print-directory", "-o", "install", "dist/server"];
-  const built = await runCommand(cmd, { cwd: ROOT, timeoutMs: 300_000 });
-  if (built.exitCode !== 0) {
-    throw new Error(`make dist/server failed:\n${built.stderr}${built.stdout}`);
-  }
-  return join(ROOT, "dist", "server");
-}
-
-async function buildBaseline(): Promise<string> {
-  const outfile = join(WORK_DIR, "baseline");
-  const flags = makefileBuildFlags();
-  log(`building the baseline: bun build ${flags.join(" ")} bench/baseline.ts`);
-  const entry = join(ROOT, "bench", "baseline.ts");
-  const cmd = [process.execPath, "build", ...flags, entry, "--outfile", outfile];
-  const built = await runCommand(cmd, { cwd: ROOT, timeoutMs: 300_000 });
-  if (built.exitCode !== 0) {
-    throw new Error(`the baseline build failed:\n${built.stderr}${built.stdout}`);
-  }
-  return outfile;
-}
-
-/** Only what a process needs to run, so the caller's shell cannot change the service. */
-function minimalEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "LANG", "TMPDIR"]) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
 }
 
 /** Warms every target, then measures them in turn, round after round; each round's results. */
@@ -236,14 +202,39 @@ async function measureStartups(bench: Bench): Promise<Row> {
   return startupRow(times.service, times.baseline);
 }
 
+/** Start-ups under Lambda's CPU share, when this machine lets the benchmark set one. */
+async function measureColdStart(bench: Bench): Promise<Row[]> {
+  const limit = createCpuLimit(LAMBDA_CPU_SHARE);
+  if ("skipped" in limit) {
+    log(`cold start skipped: ${limit.skipped}`);
+    return coldStartSkippedRows(limit.skipped);
+  }
+  try {
+    const times = await measureColdStarts(bench, limit, bench.options.startupRuns);
+    log(
+      `cold-start medians: service ${formatMs(median(times.service))}, baseline ${formatMs(median(times.baseline))}, minimal Elysia ${formatMs(median(times.elysia))}`,
+    );
+    return coldStartRows(times, limit);
+  } finally {
+    limit.remove();
+  }
+}
+
 /** The first, uncached 100000!, each on a fresh process; then whether it blocks `/time`. */
 async function measureFirstFactorial(
   bench: Bench,
 ): Promise<{ runs: FactorialTiming[]; rows: Row[] }> {
   const runs: FactorialTiming[] = [];
+  const rss = { before: [] as number[], after: [] as number[] };
   for (let run = 1; run <= bench.options.factorialRuns; run++) {
     const server = await startServer(bench.service());
+    const before = server.residentBytes();
     runs.push(await timeFactorial100000(server.url));
+    const after = server.residentBytes();
+    if (before !== undefined && after !== undefined) {
+      rss.before.push(before);
+      rss.after.push(after);
+    }
     await server.stop();
   }
   const server = await startServer(bench.service());
@@ -255,6 +246,7 @@ async function measureFirstFactorial(
     rows: [
       firstFactorialRow(runs),
       blockingRow(blocking.maxTimeLatencyMs, blocking.probes, blocking.factorialMs),
+      factorialMemoryRow(rss.before, rss.after),
     ],
   };
 }
@@ -431,8 +423,17 @@ async function measureCoreRows(
   bench: Bench,
   serviceBinary: string,
   baselineBinary: string,
-): Promise<{ rows: Row[]; notes: string[] }> {
+  scratch: string,
+): Promise<{ rows: Row[]; notes: string[]; sections: string[] }> {
   const startup = await measureStartups(bench);
+  log("start-up breakdown");
+  const breakdown = await startupBreakdown(
+    await buildPeer("startup-parts"),
+    bench.options.startupRuns,
+    scratch,
+    minimalEnv(),
+  );
+  const coldStart = await measureColdStart(bench);
   const factorial = await measureFirstFactorial(bench);
   const load = await measureUnderLoad(bench);
   const python = await measurePython(bench, factorial.runs, load.serviceTime);
@@ -441,11 +442,12 @@ async function measureCoreRows(
     ...factorial.rows,
     python[0],
     startup,
+    ...coldStart,
     load.memory,
     binarySizeRow(statSync(serviceBinary).size, statSync(baselineBinary).size),
     ...python.slice(1),
   ].filter((row): row is Row => row !== undefined);
-  return { rows, notes: load.notes };
+  return { rows, notes: load.notes, sections: [breakdown] };
 }
 
 function resultsDocument(
@@ -496,8 +498,9 @@ async function main(argv: string[]): Promise<void> {
   }
 
   try {
-    const serviceBinary = await buildService(options);
-    const baselineBinary = await buildBaseline();
+    const serviceBinary = await buildService(options.server);
+    const baselineBinary = await buildPeer("baseline");
+    const elysiaBinary = await buildPeer("minimal-elysia");
     const upstream = await startServer({
       name: "upstream",
       cmd: [process.execPath, join(ROOT, "bench", "upstream.ts")],
@@ -524,11 +527,12 @@ async function main(argv: string[]): Promise<void> {
         },
       }),
       baseline: { name: "baseline", cmd: [baselineBinary], env: minimalEnv() },
+      elysia: { name: "minimal Elysia", cmd: [elysiaBinary], env: minimalEnv() },
     };
 
     const core = options.echo.rows.has("core")
-      ? await measureCoreRows(bench, serviceBinary, baselineBinary)
-      : { rows: [], notes: [] };
+      ? await measureCoreRows(bench, serviceBinary, baselineBinary, scratch)
+      : { rows: [], notes: [], sections: [] };
     await upstream.stop();
     const echo = await measureEchoRows({
       options,
@@ -559,8 +563,9 @@ async function main(argv: string[]): Promise<void> {
       date: new Date(),
     });
     mkdirSync(dirname(options.out), { recursive: true });
-    writeFileSync(options.out, resultsDocument(table, notes, machine, echo.sections));
-    console.log([table, ...echo.sections].join("\n\n"));
+    const sections = [...core.sections, ...echo.sections];
+    writeFileSync(options.out, resultsDocument(table, notes, machine, sections));
+    console.log([table, ...sections].join("\n\n"));
     log(`wrote ${options.out}`);
   } finally {
     cleanUp();

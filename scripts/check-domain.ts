@@ -2,7 +2,7 @@
  * `make build DOMAIN=...` runs this first: an invalid name stops the build before Docker, AWS or
  * SST are touched. The deploy itself checks again, and finds the hosted zone, before any resource.
  */
-import { DomainConfigError, parseDomainName } from "../infra/domain";
+import { DomainConfigError, parseDomainName } from "../infra/domain-name";
 
 try {
   parseDomainName(process.argv[2] ?? "");

@@ -1,7 +1,9 @@
 import { Elysia, t } from "elysia";
 import packageJson from "../package.json" with { type: "json" };
+import { createAllowedMethods } from "./allowed-methods";
 import type { Config } from "./config";
-import { ApiError, badParameter, notFound } from "./errors";
+import { corsHeaders, optionsResponse } from "./cors";
+import { ApiError, badParameter, methodNotAllowed, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
@@ -82,7 +84,8 @@ function createRoutes(deps: AppDeps) {
   const { config, logger } = deps;
   // Elysia lets a catch-all shadow routes added after it, so mockRoutes stays the last `.use`.
   // standardHostname off: Elysia's fast path assumes a host of at least 4 characters.
-  return new Elysia({ name: "app", handler: { standardHostname: false } })
+  const allowedMethods = createAllowedMethods(() => app.routes);
+  const app = new Elysia({ name: "app", handler: { standardHostname: false } })
     .use(
       requestObservability({
         logger,
@@ -91,9 +94,21 @@ function createRoutes(deps: AppDeps) {
         trustAdapterHeaders: config.onLambda,
       }),
     )
+    .use(corsHeaders(config.corsOrigins))
     .onError((context) => {
       const { code, error, request, path, set } = context;
-      const apiError = toApiError(code, error, path);
+      let apiError = toApiError(code, error, path);
+      if (apiError.code === "not_found") {
+        // No route answered. OPTIONS and CORS preflights get 204; a built-in path asked with
+        // another method is a 405; a mock path keeps its 404.
+        const allowed = allowedMethods(path);
+        if (request.method === "OPTIONS") {
+          const answer = optionsResponse(config.corsOrigins, request, allowed);
+          if (answer) return answer;
+        } else if (allowed.length > 0 && !allowed.includes(request.method)) {
+          apiError = methodNotAllowed(request.method, path, allowed);
+        }
+      }
       if (apiError.status >= 500 && !(error instanceof ApiError)) {
         logger.error("unhandled error", {
           path,
@@ -102,7 +117,7 @@ function createRoutes(deps: AppDeps) {
           stack: error instanceof Error ? error.stack : undefined,
         });
       }
-      if (apiError.code === "not_found") context.routeMissed = true;
+      if (apiError.status === 404 || apiError.status === 405) context.routeMissed = true;
       // A document, not a Response, so the response hooks see it like any other.
       set.status = apiError.status;
       set.headers["content-type"] = "application/json";
@@ -130,6 +145,7 @@ function createRoutes(deps: AppDeps) {
     .use(workRoutes({ profile: config.work }))
     .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
     .use(mockRoutes(deps.store.endpoints));
+  return app;
 }
 
 export interface ListenOptions {
@@ -149,7 +165,14 @@ export function createApp(deps: AppDeps) {
     handle: (request: Request) => app.handle(request),
     listen: ({ port, hostname }: ListenOptions) =>
       // reusePort off: a second process on the same port fails instead of sharing its requests.
-      Bun.serve({ port, hostname, fetch: app.fetch, development: false, reusePort: false }),
+      Bun.serve({
+        port,
+        hostname,
+        fetch: app.fetch,
+        development: false,
+        reusePort: false,
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      }),
   };
 }
 

@@ -36,6 +36,8 @@ export interface Config {
   smartMaxTimeoutMs: number;
   /** The simulated upstream, `/api/work`. */
   work: WorkProfile;
+  /** Origins browsers may call from: any (`*`), a list, or none (`off`: no CORS headers). */
+  corsOrigins: "*" | "off" | string[];
   /** Running on AWS Lambda: the Lambda Web Adapter's request-context headers can be trusted. */
   onLambda: boolean;
   metricsEmf: boolean;
@@ -121,6 +123,21 @@ function workProfile(env: Env): WorkProfile {
   };
 }
 
+function corsOrigins(env: Env): "*" | "off" | string[] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw || raw === "*") return "*";
+  if (raw.toLowerCase() === "off") return "off";
+  return raw.split(",").map((entry) => {
+    const origin = entry.trim();
+    try {
+      if (new URL(origin).origin === origin) return origin;
+    } catch {}
+    throw new ConfigError(
+      `CORS_ORIGINS must be *, off, or a comma list of origins like https://app.example.com, got "${origin}"`,
+    );
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dynamodbEndpoint = optional(env, "DYNAMODB_ENDPOINT");
   if (dynamodbEndpoint !== undefined) url(env, "DYNAMODB_ENDPOINT", dynamodbEndpoint);
@@ -154,6 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
     smartAttemptTimeoutMs: integer(env, "SMART_ATTEMPT_TIMEOUT_MS", 10_000, 1, 600_000),
     smartMaxTimeoutMs: integer(env, "SMART_MAX_TIMEOUT_MS", 60_000, 1, 600_000),
     work: workProfile(env),
+    corsOrigins: corsOrigins(env),
     onLambda: optional(env, "AWS_LAMBDA_FUNCTION_NAME") !== undefined,
     metricsEmf: flag(env, "METRICS_EMF") || optional(env, "AWS_LAMBDA_FUNCTION_NAME") !== undefined,
     metricsNamespace: optional(env, "METRICS_NAMESPACE") ?? SERVICE_NAME,

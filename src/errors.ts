@@ -59,6 +59,16 @@ export const quote = (text: string): string =>
 export const notFound = (path: string) =>
   new ApiError(404, "not_found", `Requested page \`${quote(path)}\` does not exist`);
 
+/** A built-in route asked with a method it does not answer; `Allow` lists the ones it does. */
+export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new ApiError(
+    405,
+    "method_not_allowed",
+    `\`${quote(method)}\` is not allowed on \`${quote(path)}\`; it answers ${allowed.join(", ")}`,
+    undefined,
+    { allow: allowed.join(", ") },
+  );
+
 export const badParameter = (parameter: string, detail: string) =>
   new ApiError(400, "invalid_parameter", detail, { parameter });
 

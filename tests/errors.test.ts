@@ -16,12 +16,10 @@ describe("the one error format", () => {
     });
   });
 
-  it("answers a known path with an unknown method as not found", async () => {
+  it("answers a known path with another method as 405, in the same format", async () => {
     const response = await testApp().handle(req("/time", { method: "DELETE" }));
-    expect(response.status).toBe(404);
-    expect((await errorsOf(response)).errors[0]?.detail).toBe(
-      "Requested page `/time` does not exist",
-    );
+    expect(response.status).toBe(405);
+    expect((await errorsOf(response)).errors[0]?.code).toBe("method_not_allowed");
   });
 
   it("turns an unexpected exception into a 500 without its message or stack", async () => {

@@ -79,8 +79,13 @@ export class Connection {
       this.db.run(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`);
       this.db.run("PRAGMA journal_mode = WAL");
       this.db.run("PRAGMA synchronous = FULL");
-      this.db.run(SCHEMA);
-      this.seedUsers();
+      // Schema and seed in one transaction: one sync to disk at start-up instead of one each.
+      this.db
+        .transaction(() => {
+          this.db.run(SCHEMA);
+          this.seedUsers();
+        })
+        .immediate();
       this.listEndpoints = this.db.prepare(`SELECT ${COLUMNS} FROM endpoints ORDER BY seq`);
       this.getEndpoint = this.db.prepare(`SELECT ${COLUMNS} FROM endpoints WHERE id = ?`);
       this.findRoute = this.db.prepare(
@@ -116,11 +121,8 @@ export class Connection {
     const count = this.db.prepare<{ n: number }, []>("SELECT COUNT(*) AS n FROM users");
     const insert = this.db.prepare("INSERT INTO users (position, name, tocos) VALUES (?, ?, ?)");
     try {
-      const seed = this.db.transaction(() => {
-        if ((count.get()?.n ?? 0) > 0) return;
-        for (const [position, u] of SEED_USERS.entries()) insert.run(position, u.user, u.tocos);
-      });
-      seed.immediate();
+      if ((count.get()?.n ?? 0) > 0) return;
+      for (const [position, u] of SEED_USERS.entries()) insert.run(position, u.user, u.tocos);
     } finally {
       count.finalize();
       insert.finalize();

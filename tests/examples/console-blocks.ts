@@ -107,6 +107,8 @@ const MASKS: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<date>"],
   [/\b1[7-9]\d{8}\b/g, "<epoch>"],
   [/\bdur=[\d.]+/g, "dur=<ms>"],
+  // How many upstream attempts /api/smart made depends on the simulated upstream's latencies.
+  [/desc="\d+ attempts?"/g, 'desc="<attempts>"'],
   [/"(time|\w*Ms)":[\d.]+/g, '"$1":<ms>'],
 ];
 

@@ -1,9 +1,10 @@
-import { afterAll, afterEach, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../../src/store/sqlite";
 import { createDocument, greeting, JSONAPI } from "../features/echo/support";
+import { buildServer } from "../support/compiled-server";
 import { type RunningServer, startServer } from "../support/process";
 
 /** Echo over real HTTP: the service from source on a free loopback port, with a SQLite file. */
@@ -19,7 +20,13 @@ const freshDir = () => {
 
 const running: RunningServer[] = [];
 async function serve(sqlitePath: string, cmd?: string[]) {
-  const server = await startServer({ env: { SQLITE_PATH: sqlitePath, LOG_LEVEL: "warn" }, cmd });
+  const server = await startServer({
+    env: { SQLITE_PATH: sqlitePath, LOG_LEVEL: "warn" },
+    cmd,
+    // Somewhere `nobody` can enter, wherever the checkout lives.
+    cwd: cmd ? root : undefined,
+    timeoutMs: 20_000,
+  });
   running.push(server);
   return server;
 }
@@ -83,23 +90,19 @@ describe("Echo over real HTTP", () => {
   });
 });
 
+/** The service compiled into `root`, which every user can read: `nobody` runs this copy. */
+const compiled = join(root, "server");
+const dropsPrivileges = process.getuid?.() === 0 && Bun.which("setpriv") !== null;
+
 /**
- * A database file the service cannot write. Root writes any file, so as root the
- * service runs as `nobody` on root's file; otherwise the file and its folder lose write permission.
+ * A database file the service cannot write. Root writes any file, so as root the service runs
+ * as `nobody` on root's file, from a compiled copy outside the checkout (which may sit in a
+ * directory only its owner can enter); otherwise the file and its folder lose write permission.
  */
 function readOnlyFault(dir: string, path: string) {
-  const setpriv = Bun.which("setpriv");
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot && setpriv) {
+  if (dropsPrivileges) {
     return {
-      cmd: [
-        setpriv,
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        process.execPath,
-        "src/main.ts",
-      ],
+      cmd: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", compiled],
       clear() {
         chownSync(dir, 65534, 65534);
         chownSync(path, 65534, 65534);
@@ -118,6 +121,10 @@ function readOnlyFault(dir: string, path: string) {
 }
 
 describe("a read-only database file", () => {
+  beforeAll(() => {
+    if (dropsPrivileges) buildServer(compiled);
+  }, 120_000);
+
   async function faultyServer() {
     const dir = freshDir();
     const path = join(dir, "echo.sqlite");

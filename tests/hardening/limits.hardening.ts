@@ -310,7 +310,14 @@ describe("stored mock headers on the wire", () => {
         expect(first.body).toEqual(carries ? expectedBody : new Uint8Array(0));
         expect(first.headers.map(([n]) => n.toLowerCase())).not.toContain("transfer-encoding");
         const stored = new Map(m.headers.map(([n, v]) => [n.toLowerCase(), v]));
-        const serverSet = new Set(["date", "content-length", "content-type", "x-request-id"]);
+        const serverSet = new Set([
+          "date",
+          "content-length",
+          "content-type",
+          "x-request-id",
+          "access-control-allow-origin",
+          "access-control-expose-headers",
+        ]);
         for (const [name, value] of first.headers) {
           const lower = name.toLowerCase();
           if (stored.has(lower)) expect(value).toBe(stored.get(lower) ?? "");

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { buildServer } from "../support/compiled-server";
 import { type FakeUpstream, ok, startFakeUpstream } from "../support/fake-upstream";
 import { type RunningServer, startServer } from "../support/process";
 
@@ -16,17 +17,9 @@ import { type RunningServer, startServer } from "../support/process";
  * (src/features/echo/auth.ts, tested in tests/features/echo/auth.test.ts).
  */
 
-const ROOT = resolve(import.meta.dir, "../..");
 const TOKEN = `tok-${crypto.randomUUID().replaceAll("-", "")}`;
 const JSONAPI = "application/vnd.api+json";
 const NOBODY = 65_534;
-
-function makeVariable(name: string): string[] {
-  const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
-  const value = new RegExp(`^${name} := (.*)$`, "m").exec(makefile)?.[1];
-  if (value === undefined) throw new Error(`the Makefile has no ${name}`);
-  return value.trim().split(/\s+/);
-}
 
 /** Remounts every filesystem read-only in a private mount namespace, then runs the binary. */
 const NAMESPACE_SCRIPT = `
@@ -66,19 +59,7 @@ beforeAll(async () => {
   // Outside /tmp, which the namespace replaces with an empty tmpfs.
   const base = existsSync("/var/tmp") ? "/var/tmp" : tmpdir();
   workdir = mkdtempSync(join(base, "production-"));
-  const build = Bun.spawnSync(
-    [
-      process.execPath,
-      "build",
-      ...makeVariable("BUILD_FLAGS"),
-      ...makeVariable("ENTRY"),
-      ...makeVariable("WORKERS"),
-      "--outfile",
-      join(workdir, "server"),
-    ],
-    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
-  );
-  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr}`);
+  buildServer(join(workdir, "server"));
   chmodSync(workdir, 0o555);
 
   upstream = startFakeUpstream((index) => ok(index));

@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, it as bunIt, describe, expect } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** Each case runs make, which starts node and bun; on a busy machine that can take seconds. */
+const it = (name: string, fn: () => void) => bunIt(name, fn, 30_000);
 
 /**
  * A stand-in `docker` that logs each call and answers as an engine in a given state would:

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Output, runtime, secret } from "@pulumi/pulumi";
 import packageJson from "../../package.json" with { type: "json" };
@@ -70,11 +73,47 @@ describe("sst.config.ts app()", () => {
   });
 });
 
+/**
+ * run() tags the image with `git rev-parse HEAD`. It reads a repository made here, through
+ * GIT_DIR, so the test passes in a copy of the checkout without `.git`.
+ */
+function useScratchRepository(): () => void {
+  const repo = mkdtempSync(join(tmpdir(), "sst-config-git-"));
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "test",
+    GIT_AUTHOR_EMAIL: "test@example.invalid",
+    GIT_COMMITTER_NAME: "test",
+    GIT_COMMITTER_EMAIL: "test@example.invalid",
+  };
+  for (const args of [
+    ["init", "-q"],
+    ["commit", "-q", "--allow-empty", "-m", "deployed"],
+  ]) {
+    const result = Bun.spawnSync(["git", "-C", repo, ...args], { env });
+    if (result.exitCode !== 0) throw new Error(`git ${args[0]}: ${result.stderr.toString()}`);
+  }
+  const previous = { GIT_DIR: process.env.GIT_DIR, GIT_WORK_TREE: process.env.GIT_WORK_TREE };
+  process.env.GIT_DIR = join(repo, ".git");
+  process.env.GIT_WORK_TREE = repo;
+  return () => {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    rmSync(repo, { recursive: true, force: true });
+  };
+}
+
 describe("sst.config.ts run()", () => {
   let outputs: Record<string, unknown>;
+  let restoreGit: () => void;
+
+  afterAll(() => restoreGit?.());
 
   beforeAll(async () => {
     globals.$app = { stage: "dev" };
+    restoreGit = useScratchRepository();
     // sst diff, refresh and dev run the program without it; the deploy must not need it either.
     delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
     await mockStack("dev");

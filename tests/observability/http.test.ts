@@ -147,11 +147,11 @@ describe("route labels", () => {
   it("label a mock miss and a wrong method as unmatched", async () => {
     const app = testApp();
     expect(await send(app, get("/no/such/mock"))).toBe(404);
-    expect(await send(app, req("/time", { method: "POST" }))).toBe(404);
+    expect(await send(app, req("/time", { method: "POST" }))).toBe(405);
     const keys = await seriesKeys(app);
     expect(keys.filter((k) => k.includes(ROUTE_UNMATCHED)).sort()).toEqual([
       `GET ${ROUTE_UNMATCHED} 404`,
-      `POST ${ROUTE_UNMATCHED} 404`,
+      `POST ${ROUTE_UNMATCHED} 405`,
     ]);
     expect(keys.some((k) => k.includes(ROUTE_MOCK))).toBe(false);
   });

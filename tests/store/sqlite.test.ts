@@ -89,6 +89,34 @@ describe("sqlite durability", () => {
   });
 });
 
+describe("sqlite concurrency", () => {
+  // bun:sqlite is synchronous, so creates on one connection never overlap; the contract's
+  // "20 concurrent creates" cannot race there. Threads with connections of their own can.
+  it("lets exactly one of 20 creates of one route from 4 connections on 4 threads succeed", async () => {
+    const path = freshFile();
+    await (await openSqliteStore({ path, maxEndpoints: 100 })).close();
+    const outcomes = await Promise.all(
+      [0, 1, 2, 3].map(
+        (racer) =>
+          new Promise<string[]>((resolve, reject) => {
+            const worker = new Worker(new URL("./sqlite-racer.ts", import.meta.url));
+            worker.onmessage = (event: MessageEvent<string[]>) => {
+              resolve(event.data);
+              worker.terminate();
+            };
+            worker.onerror = (error) => reject(error);
+            worker.postMessage({ path, racer, count: 5 });
+          }),
+      ),
+    );
+    const all = outcomes.flat().sort();
+    expect(all).toEqual(["created", ...Array(19).fill("taken")]);
+    const store = await openSqliteStore({ path, maxEndpoints: 100 });
+    expect(await store.endpoints.count()).toBe(1);
+    await store.close();
+  });
+});
+
 describe("sqlite faults", () => {
   it("answers StoreUnavailableError while another connection holds the write lock", async () => {
     const path = freshFile();

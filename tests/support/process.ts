@@ -27,6 +27,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
 interface StartOptions {
   cmd?: string[];
+  /** The working directory; the test process's own by default. */
+  cwd?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
   /** Keeps only the stdout lines it accepts in `output()`; long runs keep their memory small. */
@@ -38,6 +40,7 @@ class PortTaken extends Error {}
 async function startOnce(options: StartOptions, port: number): Promise<RunningServer> {
   const cmd = options.cmd ?? [process.execPath, "src/main.ts"];
   const proc = Bun.spawn(cmd, {
+    cwd: options.cwd,
     env: { SQLITE_PATH: ":memory:", LOG_LEVEL: "info", ...options.env, PORT: String(port) },
     stdout: "pipe",
     stderr: "pipe",

@@ -10,6 +10,11 @@ export const FactorialResponse = t.Object({
   factorial: t.String({ description: "Exact decimal digits of number!", pattern: "^[0-9]+$" }),
 });
 
+const DigitsResponse = t.String({
+  description: "Exact decimal digits of number!",
+  pattern: "^[0-9]+$",
+});
+
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
 export const factorialRoutes = (digits: FactorialDigits, max: number) =>
@@ -45,16 +50,26 @@ export const factorialRoutes = (digits: FactorialDigits, max: number) =>
           }),
         ),
       }),
-      response: {
-        200: t.Union([FactorialResponse, t.String({ description: "text/plain: the digits" })]),
-        304: t.String({ description: "Not modified (If-None-Match matched the ETag)" }),
-        400: ErrorResponse,
-      },
       detail: {
         tags: ["factorial"],
         summary: "Exact n!, as a decimal string",
         description:
           "Returns `{number, factorial}`; with `Accept: text/plain`, only the digits. Results never change, so they carry an ETag and a year-long immutable Cache-Control.",
+        // Written out, not derived from a response schema: the plugin lists one media type per status.
+        responses: {
+          200: {
+            description: "n!, as JSON by default, or only the digits with `Accept: text/plain`",
+            content: {
+              "application/json": { schema: FactorialResponse as never },
+              "text/plain": { schema: DigitsResponse as never },
+            },
+          },
+          304: { description: "Not modified: If-None-Match matched the ETag" },
+          400: {
+            description: "`number` is missing, not plain digits, or over FACTORIAL_MAX",
+            content: { "application/json": { schema: ErrorResponse as never } },
+          },
+        },
       },
     },
   );

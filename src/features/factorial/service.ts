@@ -5,8 +5,8 @@
  */
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { LRUCache } from "lru-cache";
 import { factorialDigits } from "./factorial";
-import { SizeBoundedLru } from "./lru";
 import type { FactorialJob, FactorialJobResult } from "./worker";
 
 export interface FactorialServiceOptions {
@@ -129,10 +129,11 @@ class FactorialWorker {
 export function createFactorialService(options: FactorialServiceOptions): FactorialService {
   const { max, onWorkerError } = options;
   const workerFrom = options.workerFrom ?? DEFAULT_WORKER_FROM;
-  const cache = new SizeBoundedLru<number, string>(
-    options.cacheBytes ?? DEFAULT_CACHE_BYTES,
-    (digits) => digits.length,
-  );
+  // A result larger than the whole budget is not stored.
+  const cache = new LRUCache<number, string>({
+    maxSize: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
+    sizeCalculation: (digits) => digits.length,
+  });
   const inFlight = new Map<number, Promise<string>>();
   const worker = new FactorialWorker();
   const stats = { cacheHits: 0, cacheMisses: 0, computedInline: 0, computedInWorker: 0 };
@@ -175,7 +176,7 @@ export function createFactorialService(options: FactorialServiceOptions): Factor
       }
       return pending;
     },
-    stats: () => ({ ...stats, cachedEntries: cache.count, cachedBytes: cache.totalSize }),
+    stats: () => ({ ...stats, cachedEntries: cache.size, cachedBytes: cache.calculatedSize }),
     close() {
       worker.stop(new FactorialServiceClosedError("The factorial service was closed"));
     },

@@ -36,6 +36,6 @@ export const tocosRoutes = (snapshot: UserSnapshot) =>
     )
     .get("/:user", async ({ params }) => oneUser(await snapshot.current(), params.user), {
       params: t.Object({ user: t.String({ description: "Exact, case-sensitive user name" }) }),
-      response: { 200: TocoUserSchema, 404: ErrorResponse },
+      response: { 200: TocoUserSchema, 400: ErrorResponse, 404: ErrorResponse },
       detail: { tags: ["tocos"], summary: "One user's tocos" },
     });

@@ -1,0 +1,169 @@
+/**
+ * Lambda-like cold start: each binary starts inside a cgroup limited to 0.29 of a CPU, the
+ * share Lambda gives a 512 MB function, and the time from spawn to its first 200 from
+ * `/healthz` is taken. The service, the raw baseline and a minimal Elysia app alternate.
+ */
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ServerSpec } from "./processes";
+import { startServer } from "./processes";
+import { formatMs, formatRatio, median, type Row } from "./report";
+
+export const LAMBDA_CPU_SHARE = 0.29;
+const PERIOD_US = 100_000;
+
+export interface CpuLimit {
+  /** How the limit is set, for the notes. */
+  readonly description: string;
+  /** The command, run inside the cgroup: a shell joins it, then execs the command. */
+  wrap(cmd: string[]): string[];
+  remove(): void;
+}
+
+const joinAndExec = (procs: string, cmd: string[]) => [
+  "/bin/sh",
+  "-c",
+  'echo $$ > "$0" && exec "$@"',
+  procs,
+  ...cmd,
+];
+
+function tryWrite(path: string, value: string): string | undefined {
+  try {
+    writeFileSync(path, value);
+    return undefined;
+  } catch (error) {
+    return `${path}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** A cgroup limited to `share` of one CPU (v2 `cpu.max`, else v1 `cpu.cfs_quota_us`), or why not. */
+export function createCpuLimit(share: number): CpuLimit | { skipped: string } {
+  const quota = String(Math.round(share * PERIOD_US));
+  const name = `tocos-bench-${process.pid}`;
+  const reasons: string[] = [];
+
+  const v2Root = "/sys/fs/cgroup";
+  const v2Controllers = join(v2Root, "cgroup.controllers");
+  if (
+    existsSync(v2Controllers) &&
+    readFileSync(v2Controllers, "utf8").split(/\s+/).includes("cpu")
+  ) {
+    const dir = join(v2Root, name);
+    try {
+      mkdirSync(dir);
+      const failed = tryWrite(join(dir, "cpu.max"), `${quota} ${PERIOD_US}`);
+      if (!failed) {
+        return {
+          description: `cgroup v2 \`cpu.max\` = \`${quota} ${PERIOD_US}\``,
+          wrap: (cmd) => joinAndExec(join(dir, "cgroup.procs"), cmd),
+          remove: () => rmdirSync(dir),
+        };
+      }
+      rmdirSync(dir);
+      reasons.push(failed);
+    } catch (error) {
+      reasons.push(`${dir}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } else reasons.push("no cgroup v2 cpu controller");
+
+  const v1Root = "/sys/fs/cgroup/cpu";
+  if (existsSync(join(v1Root, "cpu.cfs_quota_us"))) {
+    const dir = join(v1Root, name);
+    try {
+      mkdirSync(dir);
+      const failed =
+        tryWrite(join(dir, "cpu.cfs_period_us"), String(PERIOD_US)) ??
+        tryWrite(join(dir, "cpu.cfs_quota_us"), quota);
+      if (!failed) {
+        return {
+          description: `cgroup v1 \`cpu.cfs_quota_us\` = ${quota} per ${PERIOD_US} µs`,
+          wrap: (cmd) => joinAndExec(join(dir, "cgroup.procs"), cmd),
+          remove: () => rmdirSync(dir),
+        };
+      }
+      rmdirSync(dir);
+      reasons.push(failed);
+    } catch (error) {
+      reasons.push(`${dir}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } else reasons.push("no cgroup v1 cpu controller");
+  return { skipped: `no writable CPU cgroup (${reasons.join("; ")})` };
+}
+
+export interface ColdStartPeers {
+  service: () => ServerSpec;
+  baseline: ServerSpec;
+  elysia: ServerSpec;
+}
+
+export interface ColdStarts {
+  service: number[];
+  baseline: number[];
+  elysia: number[];
+}
+
+/** `runs` cold starts of each binary under the limit, alternating; every process is fresh. */
+export async function measureColdStarts(
+  peers: ColdStartPeers,
+  limit: CpuLimit,
+  runs: number,
+): Promise<ColdStarts> {
+  const times: ColdStarts = { service: [], baseline: [], elysia: [] };
+  for (let run = 1; run <= runs; run++) {
+    for (const kind of ["service", "baseline", "elysia"] as const) {
+      const spec = kind === "service" ? peers.service() : peers[kind];
+      const cmd = typeof spec.cmd === "function" ? spec.cmd : () => spec.cmd as string[];
+      const server = await startServer({
+        ...spec,
+        cmd: (port) => limit.wrap(cmd(port)),
+        startTimeoutMs: 60_000,
+      });
+      times[kind].push(server.startupMs);
+      await server.stop();
+    }
+  }
+  return times;
+}
+
+export const COLD_START_TARGETS = { elysia: "≤ 1.2× minimal Elysia", raw: "≤ 2.0×" } as const;
+
+const MEASURE = `Cold start at ${LAMBDA_CPU_SHARE} CPU, spawn to first 200`;
+
+export function coldStartRows(times: ColdStarts, limit: CpuLimit): Row[] {
+  const service = median(times.service);
+  const baseline = median(times.baseline);
+  const elysia = median(times.elysia);
+  const notes = `median of ${times.service.length} run(s) each, alternating; ${limit.description}`;
+  return [
+    {
+      measure: `${MEASURE}, vs raw \`Bun.serve\``,
+      service: formatMs(service),
+      baseline: formatMs(baseline),
+      ratio: formatRatio(service / baseline),
+      target: COLD_START_TARGETS.raw,
+      result: service / baseline <= 2 ? "met" : "not met",
+      notes,
+    },
+    {
+      measure: `${MEASURE}, vs minimal Elysia`,
+      service: formatMs(service),
+      baseline: `${formatMs(elysia)} (minimal Elysia)`,
+      ratio: formatRatio(service / elysia),
+      target: COLD_START_TARGETS.elysia,
+      result: service / elysia <= 1.2 ? "met" : "not met",
+      notes: `minimal Elysia ÷ raw: ${formatRatio(elysia / baseline)}`,
+    },
+  ];
+}
+
+export const coldStartSkippedRows = (reason: string): Row[] =>
+  [`${MEASURE}, vs raw \`Bun.serve\``, `${MEASURE}, vs minimal Elysia`].map((measure) => ({
+    measure,
+    service: "—",
+    baseline: "—",
+    ratio: "—",
+    target: measure.endsWith("Elysia") ? COLD_START_TARGETS.elysia : COLD_START_TARGETS.raw,
+    result: "skipped",
+    notes: reason,
+  }));
