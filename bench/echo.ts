@@ -392,7 +392,7 @@ export async function measureEchoRows(bench: EchoBench): Promise<EchoOutcome> {
     outcome.rows.push(...scale.rows, ...(await referenceAndJournalRows(bench)));
     const { echoDurationSeconds, echoRounds } = bench.options.echo;
     outcome.notes.push(
-      `Echo rows: ${echoDurationSeconds} s per measurement after ${bench.options.warmupSeconds} s warm-up, ${echoRounds} alternating round(s); the ratio is the median of the rounds' ratios, each listed in the notes.`,
+      `Echo rows: ${echoDurationSeconds} s per measurement after ${bench.options.warmupSeconds} s warm-up, ${echoRounds} alternating round(s); each side's figure is its best round, and the notes list every round's ratio.`,
       ...scale.notes,
     );
   }

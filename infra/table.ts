@@ -1,6 +1,6 @@
 import { dynamodb } from "@pulumi/aws";
 import type { CustomResourceOptions } from "@pulumi/pulumi";
-import { TABLE_KEYS } from "../src/store/dynamodb-keys";
+import { JOURNAL_KEYS, TABLE_KEYS } from "../src/store/dynamodb-keys";
 import type { StageSettings } from "./settings";
 
 /** Resource options of stateful resources: production keeps them when the stack goes. */
@@ -24,6 +24,8 @@ export function endpointTable(settings: StageSettings, opts: CustomResourceOptio
         { name: TABLE_KEYS.partition, type: "S" },
         { name: TABLE_KEYS.sort, type: "S" },
       ],
+      // Journal entries carry their expiry; DynamoDB deletes them after it, at no write cost.
+      ttl: { attributeName: JOURNAL_KEYS.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: settings.protections.pointInTimeRecovery },
       deletionProtectionEnabled: settings.protections.deletionProtection,
     },

@@ -6,6 +6,9 @@ import { corsHeaders, optionsResponse } from "./cors";
 import { ApiError, badParameter, methodNotAllowed, notFound } from "./errors";
 import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
+import { importRoutes } from "./features/echo/import-routes";
+import { journalRoutes } from "./features/echo/journal-routes";
+import { journalRecorder } from "./features/echo/recorder";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
 import { metricsRoutes } from "./features/metrics";
 import { smartRoutes, type UpstreamClient } from "./features/smart";
@@ -82,6 +85,7 @@ function toApiError(code: string | number, error: unknown, path: string): ApiErr
 /** The Elysia app: observability, docs, the error mapping and every feature. */
 function createRoutes(deps: AppDeps) {
   const { config, logger } = deps;
+  const record = journalRecorder(deps.store.journal, config.echoJournalRedact, logger);
   // Elysia lets a catch-all shadow routes added after it, so mockRoutes stays the last `.use`.
   // standardHostname off: Elysia's fast path assumes a host of at least 4 characters.
   const allowedMethods = createAllowedMethods(() => app.routes);
@@ -144,7 +148,15 @@ function createRoutes(deps: AppDeps) {
     )
     .use(workRoutes({ profile: config.work }))
     .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
-    .use(mockRoutes(deps.store.endpoints));
+    .use(importRoutes(deps.store.endpoints, config.apiToken))
+    .use(
+      journalRoutes({
+        journal: deps.store.journal,
+        endpoints: deps.store.endpoints,
+        apiToken: config.apiToken,
+      }),
+    )
+    .use(mockRoutes(deps.store.endpoints, record));
   return app;
 }
 

@@ -23,6 +23,12 @@ export interface Config {
   dynamodbTimeoutMs: number;
   apiToken: string | undefined;
   echoMaxEndpoints: number;
+  /** Journal entries kept on SQLite; 0 turns recording off. */
+  echoJournalSize: number;
+  /** Seconds a journal entry lives on DynamoDB (its TTL attribute). */
+  echoJournalTtlS: number;
+  /** Lower-case header names whose values the journal stores as `<redacted>`. */
+  echoJournalRedact: string[];
   /** Unset: the service's own simulated `/api/work`, on loopback. */
   smartUpstreamUrl: string | undefined;
   /** A fixed delay in ms, or `auto`: a percentile of recent upstream latencies. */
@@ -93,6 +99,22 @@ function optional(env: Env, name: string): string | undefined {
   return raw === undefined || raw === "" ? undefined : raw;
 }
 
+const DEFAULT_REDACTED = ["authorization", "cookie", "proxy-authorization", "x-api-key"];
+
+/** A comma-separated list of header names, lower-cased; `-` names none. */
+function headerList(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw.trim() === "-") return [];
+  const names = raw
+    .split(",")
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== "");
+  const bad = names.find((n) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(n));
+  if (bad !== undefined) throw new ConfigError(`${name} must list header names, got "${bad}"`);
+  return names;
+}
+
 function hedgeDelay(env: Env): number | "auto" {
   if (env.SMART_HEDGE_DELAY_MS?.toLowerCase() === "auto") return "auto";
   try {
@@ -155,6 +177,9 @@ export function loadConfig(env: Env = process.env): Config {
     dynamodbTimeoutMs: integer(env, "DYNAMODB_TIMEOUT_MS", 2_000, 1, 60_000),
     apiToken: optional(env, "API_TOKEN"),
     echoMaxEndpoints: integer(env, "ECHO_MAX_ENDPOINTS", 10_000, 1, 10_000_000),
+    echoJournalSize: integer(env, "ECHO_JOURNAL_SIZE", 1000, 0, 1_000_000),
+    echoJournalTtlS: integer(env, "ECHO_JOURNAL_TTL_S", 86_400, 60, 31_536_000),
+    echoJournalRedact: headerList(env, "ECHO_JOURNAL_REDACT", DEFAULT_REDACTED),
     smartUpstreamUrl: smartUpstreamUrl && url(env, "SMART_UPSTREAM_URL", smartUpstreamUrl),
     smartHedgeDelayMs,
     smartHedgePercentile: integer(env, "SMART_HEDGE_PERCENTILE", 95, 1, 100),

@@ -39,7 +39,7 @@ export interface LoggerOptions {
   /**
    * How long lines may wait in the buffer. 0 writes them at the end of the current event-loop
    * turn, which Lambda needs (it freezes the process once the response is out); a few
-   * milliseconds elsewhere turn many small writes into one (see README, Performance).
+   * milliseconds elsewhere turn many small writes into one (see docs/performance.md).
    */
   batchMs?: number;
 }

@@ -21,3 +21,20 @@ export const DYNAMODB_ACTIONS = [
   "dynamodb:Query",
   "dynamodb:ConditionCheckItem",
 ] as const;
+
+/**
+ * The request journal's items (see dynamodb-journal.ts and docs/storage.md):
+ * | journal entry | `JOURNAL#<hour>#<shard>` | `<id>` (UUIDv7)  |
+ * | hour index    | `JOURNAL_HOURS`          | `<hour>`         |
+ * | clear marker  | `META`                   | `JOURNAL_CLEARED`|
+ * `<hour>` is hours since the epoch, zero-padded to 10 digits; `<shard>` is 0–15.
+ */
+export const JOURNAL_KEYS = {
+  entryPrefix: "JOURNAL#",
+  hoursPartition: "JOURNAL_HOURS",
+  metaPartition: "META",
+  clearedSort: "JOURNAL_CLEARED",
+  shards: 16,
+  /** Epoch seconds; the table's TTL attribute, so DynamoDB deletes expired entries. */
+  ttlAttribute: "expiresAt",
+} as const;

@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Config } from "../config";
 import { createDynamoClient } from "./dynamodb-client";
 import { dynamoEndpointStore, fitsSortKey } from "./dynamodb-endpoints";
+import { dynamoJournal } from "./dynamodb-journal";
 import { TABLE_KEYS } from "./dynamodb-keys";
 import { DynamoTable } from "./dynamodb-table";
 import { SEED_USERS, type Store, type TocoUser, type UserStore } from "./store";
@@ -49,6 +50,11 @@ export async function openDynamoStore(
     kind: "dynamodb",
     users: userStore(table),
     endpoints: dynamoEndpointStore(table, config.echoMaxEndpoints),
+    journal: dynamoJournal(documents, tableName, {
+      size: config.echoJournalSize,
+      ttlSeconds: config.echoJournalTtlS,
+      timeoutMs: config.dynamodbTimeoutMs,
+    }),
     close: async () => {
       if (!options.client) client.destroy();
     },

@@ -18,6 +18,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   const store = await openSqliteStore({
     path: config.sqlitePath,
     maxEndpoints: config.echoMaxEndpoints,
+    journalSize: config.echoJournalSize,
     logger,
   });
   logger.info("store opened", { store: store.kind, path: config.sqlitePath });

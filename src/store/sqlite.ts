@@ -1,7 +1,9 @@
 import { SQLiteError } from "bun:sqlite";
 import { StoreUnavailableError } from "../errors";
 import type { Logger } from "../observability/logger";
+import { DEFAULT_JOURNAL_OPTIONS } from "./journal";
 import { Connection, type EndpointRow, toEndpoint } from "./sqlite-connection";
+import { createSqliteJournal } from "./sqlite-journal";
 import {
   type EndpointAttributes,
   EndpointLimitError,
@@ -31,6 +33,8 @@ export interface SqliteStoreOptions {
   /** How long a write waits for a lock held by another connection. */
   busyTimeoutMs?: number;
   logger?: Logger;
+  /** Journal entries kept; 0 turns recording off. */
+  journalSize?: number;
 }
 
 /** Why each SQLite fault makes the store unavailable, by primary result code. */
@@ -218,11 +222,20 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     if (!(error instanceof StoreUnavailableError)) throw error;
   }
 
+  const journal = createSqliteJournal({
+    path,
+    size: options.journalSize ?? DEFAULT_JOURNAL_OPTIONS.size,
+    busyTimeoutMs,
+    logger,
+  });
+
   return {
     kind: "sqlite",
     users,
     endpoints,
+    journal,
     close: async () => {
+      journal.close();
       closed = true;
       connection?.close();
       connection = undefined;

@@ -1,4 +1,5 @@
 import { ApiError, quote } from "../errors";
+import type { JournalStore } from "./journal";
 
 /**
  * The store interface. Features depend on this, never on a backend; every
@@ -62,6 +63,8 @@ export interface Store {
   readonly kind: "sqlite" | "dynamodb";
   users: UserStore;
   endpoints: EndpointStore;
+  /** The request journal; recording may be off (`journal.enabled`). */
+  journal: JournalStore;
   close(): Promise<void>;
 }
 

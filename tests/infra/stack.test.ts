@@ -13,7 +13,7 @@ import {
   smartResultMetricName,
   upstreamMetricName,
 } from "../../src/observability/metric-names";
-import { DYNAMODB_ACTIONS, TABLE_KEYS } from "../../src/store/dynamodb-keys";
+import { DYNAMODB_ACTIONS, JOURNAL_KEYS, TABLE_KEYS } from "../../src/store/dynamodb-keys";
 import {
   mockStack,
   outputValue,
@@ -262,6 +262,11 @@ describe("production stage", () => {
         { name: TABLE_KEYS.partition, type: "S" },
         { name: TABLE_KEYS.sort, type: "S" },
       ]);
+    });
+
+    it("expires journal entries by their TTL attribute", async () => {
+      const ttl = await outputValue(stack.resources.data.table.ttl);
+      expect(ttl).toEqual({ attributeName: JOURNAL_KEYS.ttlAttribute, enabled: true });
     });
   });
 

@@ -7,6 +7,7 @@ import {
   type Store,
 } from "../../src/store/store";
 import { greeting } from "../support/fixtures";
+import { journalContract } from "./journal-contract";
 
 /**
  * The one contract every store backend passes. Each backend's test file calls
@@ -16,6 +17,8 @@ import { greeting } from "../support/fixtures";
 export interface ContractOptions {
   /** The most endpoints the opened store may hold (`config.echoMaxEndpoints` in the service). */
   maxEndpoints: number;
+  /** Journal entries kept (`config.echoJournalSize`); 0 turns recording off. */
+  journalSize?: number;
 }
 
 /**
@@ -48,6 +51,8 @@ export function storeContract(name: string, open: OpenStore, cleanup?: () => Pro
       for (const store of opened.splice(0)) await store.close();
     });
     if (cleanup) afterAll(cleanup);
+
+    journalContract((options = {}) => fresh(options));
 
     describe("users", () => {
       it("lists the seed users in seed order", async () => {

@@ -36,9 +36,12 @@ const configFor = (endpoint: string, tableName: string, overrides: Partial<Confi
     ...overrides,
   });
 
-storeContract("dynamodb (DynamoDB Local)", async ({ maxEndpoints }) =>
+storeContract("dynamodb (DynamoDB Local)", async ({ maxEndpoints, journalSize }) =>
   openDynamoStore(
-    configFor(local.endpoint, await freshTable(), { echoMaxEndpoints: maxEndpoints }),
+    configFor(local.endpoint, await freshTable(), {
+      echoMaxEndpoints: maxEndpoints,
+      ...(journalSize !== undefined && { echoJournalSize: journalSize }),
+    }),
   ),
 );
 

@@ -25,7 +25,12 @@ export function testDeps(overrides: TestOverrides = {}): Deps {
   const { config, logger, store, ...rest } = overrides;
   const resolved = defaultConfig({ tocosCacheTtlS: 0, ...config });
   const testStore: Store =
-    store ?? createSqliteStore({ path: ":memory:", maxEndpoints: resolved.echoMaxEndpoints });
+    store ??
+    createSqliteStore({
+      path: ":memory:",
+      maxEndpoints: resolved.echoMaxEndpoints,
+      journalSize: resolved.echoJournalSize,
+    });
   return createDeps(
     { config: resolved, logger: logger ?? memoryLogger("silent").logger, store: testStore },
     { factorial: factorialDigits, ...rest },

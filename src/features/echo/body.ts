@@ -42,7 +42,7 @@ export function checkMediaType(contentType: string | null): void {
   }
 }
 
-async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw payloadTooLarge(maxBytes);
   if (request.body === null) return new Uint8Array(0);

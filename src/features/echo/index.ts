@@ -3,8 +3,10 @@ import { ApiError, notFound, quote } from "../../errors";
 import type { Logger } from "../../observability/logger";
 import type { EndpointAttributes, EndpointStore } from "../../store/store";
 import { bearerTokenCheck } from "./auth";
-import { JSONAPI_MEDIA_TYPE, readJsonBody } from "./body";
-import { mockResponse } from "./mock";
+import { readJsonBody } from "./body";
+import { asJsonApi, jsonApi, jsonApiErrors } from "./jsonapi";
+import { mockResponse, sandboxHtml } from "./mock";
+import type { RecordRequest } from "./recorder";
 import { mockUrl, toResource } from "./resource";
 import {
   CreateEndpointDocument,
@@ -39,33 +41,6 @@ export interface EchoDeps {
 
 export const endpointNotFound = (id: string) =>
   new ApiError(404, "not_found", `Requested Endpoint with ID \`${quote(id)}\` does not exist`);
-
-const jsonApi = (status: number, document: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(document), {
-    status,
-    headers: { "content-type": JSONAPI_MEDIA_TYPE, ...headers },
-  });
-
-/** Errors from the management API are JSON:API documents, so they carry its media type. */
-function asJsonApi(error: unknown): unknown {
-  if (!(error instanceof ApiError)) return error;
-  const wrapped = new ApiError(error.status, error.code, error.detail, error.source, {
-    ...error.headers,
-    "content-type": JSONAPI_MEDIA_TYPE,
-  });
-  wrapped.cause = error;
-  return wrapped;
-}
-
-function jsonApiErrors<C, R>(handler: (context: C) => Promise<R> | R) {
-  return async (context: C): Promise<R> => {
-    try {
-      return await handler(context);
-    } catch (error) {
-      throw asJsonApi(error);
-    }
-  };
-}
 
 const IdParams = t.Object({ id: t.String({ description: "The endpoint's id" }) });
 
@@ -223,15 +198,20 @@ const SERVABLE = new Set<string>(VERBS);
  * Serves the mocks: any request no built-in route matched, looked up by exact
  * method and path (query ignored). Use it last; it is left out of the OpenAPI document.
  */
-export function mockRoutes(endpoints: EndpointStore) {
+export function mockRoutes(endpoints: EndpointStore, record?: RecordRequest) {
   return new Elysia({ name: "echo-mocks" }).all(
     MOCK_ROUTE,
     async ({ request, path }) => {
       const method = request.method;
       if (SERVABLE.has(method) && path.length <= LIMITS.pathLength && !isReservedPath(path)) {
         const endpoint = await endpoints.findByRoute(method, path);
-        if (endpoint) return mockResponse(endpoint, method);
+        if (endpoint) {
+          const response = sandboxHtml(mockResponse(endpoint, method));
+          await record?.({ request, path, status: response.status, endpoint: endpoint.id });
+          return response;
+        }
       }
+      await record?.({ request, path, status: 404, endpoint: null });
       throw notFound(path);
     },
     { parse: "none", detail: { hide: true } },

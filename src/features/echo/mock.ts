@@ -27,3 +27,15 @@ export function mockResponse(endpoint: Endpoint, method: string): Response {
       : headers;
   return new Response(sent, { status: code, headers: init });
 }
+
+/**
+ * A mock page is served from the console's own origin, so HTML answers run sandboxed (no script
+ * access to the origin's storage or the console) unless the mock sets a policy of its own.
+ */
+export function sandboxHtml(response: Response): Response {
+  const type = response.headers.get("content-type");
+  if (type !== null && /html/i.test(type) && !response.headers.has("content-security-policy")) {
+    response.headers.set("content-security-policy", "sandbox");
+  }
+  return response;
+}

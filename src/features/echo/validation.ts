@@ -47,6 +47,8 @@ export const RESERVED_ROOTS = [
   "/tocos",
   "/api",
   "/endpoints",
+  "/requests",
+  "/console",
 ] as const;
 
 /** Codes whose responses never carry a body. */

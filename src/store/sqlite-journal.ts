@@ -1,0 +1,226 @@
+import { Database, type Statement } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { StoreUnavailableError } from "../errors";
+import type { Logger } from "../observability/logger";
+import {
+  disabledJournal,
+  type JournalEntry,
+  type JournalQuery,
+  type JournalStore,
+} from "./journal";
+
+/**
+ * The journal on SQLite, on its own connection to the store's file. Recording only appends to
+ * an in-memory batch; the batch is written in one transaction on the next turn of the event
+ * loop, off the response path, and every read writes the pending batch first, so a request is
+ * listed as soon as its response is sent. The table keeps the newest `size` entries.
+ * The connection runs `synchronous = NORMAL`: a power cut may lose the last journal entries,
+ * never the mocks (their connection stays on FULL).
+ */
+
+export interface SqliteJournalOptions {
+  path: string;
+  size: number;
+  busyTimeoutMs?: number;
+  logger?: Logger;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS journal (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  id             TEXT    NOT NULL UNIQUE,
+  time           TEXT    NOT NULL,
+  method         TEXT    NOT NULL,
+  path           TEXT    NOT NULL,
+  query          TEXT    NOT NULL,
+  headers        TEXT    NOT NULL,
+  body           TEXT    NOT NULL,
+  body_truncated INTEGER NOT NULL,
+  status         INTEGER NOT NULL,
+  endpoint       TEXT
+);`;
+
+interface Row {
+  id: string;
+  time: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: string;
+  body: string;
+  body_truncated: number;
+  status: number;
+  endpoint: string | null;
+}
+
+type Bindings = Record<string, string | number | null>;
+
+const toEntry = (row: Row): JournalEntry => ({
+  id: row.id,
+  time: row.time,
+  method: row.method,
+  path: row.path,
+  query: row.query,
+  headers: JSON.parse(row.headers) as Record<string, string>,
+  body: row.body,
+  bodyTruncated: row.body_truncated === 1,
+  status: row.status,
+  endpoint: row.endpoint,
+});
+
+const COLUMNS = "id, time, method, path, query, headers, body, body_truncated, status, endpoint";
+
+class JournalConnection {
+  readonly db: Database;
+  readonly insert: Statement<unknown, [Bindings]>;
+  readonly trim: Statement<unknown, [Bindings]>;
+  readonly select: Statement<Row, [Bindings]>;
+  readonly getOne: Statement<Row, [string]>;
+  readonly deleteAll: Statement<unknown, []>;
+  readonly write: (entries: JournalEntry[]) => void;
+
+  constructor(path: string, size: number, busyTimeoutMs: number) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { create: true, readwrite: true, strict: true });
+    try {
+      this.db.run(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+      this.db.run("PRAGMA journal_mode = WAL");
+      this.db.run("PRAGMA synchronous = NORMAL");
+      this.db.run(SCHEMA);
+      this.insert = this.db.prepare(
+        `INSERT OR IGNORE INTO journal (${COLUMNS}) VALUES
+         ($id, $time, $method, $path, $query, $headers, $body, $truncated, $status, $endpoint)`,
+      );
+      this.trim = this.db.prepare(
+        "DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - $size",
+      );
+      this.select = this.db.prepare(
+        `SELECT ${COLUMNS} FROM journal
+         WHERE ($after IS NULL OR id < $after)
+           AND ($endpoint IS NULL OR endpoint = $endpoint)
+           AND ($matched IS NULL OR (endpoint IS NOT NULL) = $matched)
+           AND ($method IS NULL OR method = $method)
+           AND ($path IS NULL OR path = $path)
+         ORDER BY id DESC LIMIT $limit`,
+      );
+      this.getOne = this.db.prepare(`SELECT ${COLUMNS} FROM journal WHERE id = ?`);
+      this.deleteAll = this.db.prepare("DELETE FROM journal");
+      this.write = this.db.transaction((entries: JournalEntry[]) => {
+        for (const e of entries) {
+          this.insert.run({
+            id: e.id,
+            time: e.time,
+            method: e.method,
+            path: e.path,
+            query: e.query,
+            headers: JSON.stringify(e.headers),
+            body: e.body,
+            truncated: e.bodyTruncated ? 1 : 0,
+            status: e.status,
+            endpoint: e.endpoint,
+          });
+        }
+        this.trim.run({ size });
+      });
+    } catch (error) {
+      this.db.close(false);
+      throw error;
+    }
+  }
+
+  close() {
+    for (const s of [this.insert, this.trim, this.select, this.getOne, this.deleteAll]) {
+      s.finalize();
+    }
+    this.db.close(false);
+  }
+}
+
+export function createSqliteJournal(options: SqliteJournalOptions): JournalStore & {
+  close(): void;
+} {
+  const { path, size, logger } = options;
+  if (size === 0) return { ...disabledJournal, close: () => {} };
+  let connection: JournalConnection | undefined;
+  let pending: JournalEntry[] = [];
+  let scheduled = false;
+  let closed = false;
+
+  const connect = () => {
+    if (closed) throw new StoreUnavailableError("The store is closed");
+    connection ??= new JournalConnection(path, size, options.busyTimeoutMs ?? 2_000);
+    return connection;
+  };
+
+  /** Runs `operation`; a SQLite failure closes the connection (reopened next time) → 503. */
+  const run = <T>(operation: (c: JournalConnection) => T): T => {
+    try {
+      return operation(connect());
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      connection?.close();
+      connection = undefined;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError(`The journal is unavailable: ${reason}`, error);
+    }
+  };
+
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    // Entries beyond the newest `size` would be trimmed at once, so they are never written.
+    const batch = pending.length > size ? pending.slice(-size) : pending;
+    pending = [];
+    run((c) => c.write(batch));
+  };
+
+  const flushLogged = () => {
+    try {
+      flush();
+    } catch (error) {
+      logger?.warn("journal entries lost", { reason: (error as Error).message });
+    }
+  };
+
+  return {
+    enabled: true,
+    record: async (entry) => {
+      pending.push(entry);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushLogged);
+      }
+    },
+    list: async (query: JournalQuery) => {
+      flush();
+      return run((c) =>
+        c.select
+          .all({
+            after: query.after ?? null,
+            endpoint: query.endpoint ?? null,
+            matched: query.matched === undefined ? null : query.matched ? 1 : 0,
+            method: query.method ?? null,
+            path: query.path ?? null,
+            limit: query.limit,
+          })
+          .map(toEntry),
+      );
+    },
+    get: async (id) => {
+      flush();
+      const row = run((c) => c.getOne.get(id));
+      return row ? toEntry(row) : undefined;
+    },
+    clear: async () => {
+      pending = [];
+      run((c) => c.deleteAll.run());
+    },
+    close: () => {
+      flushLogged();
+      closed = true;
+      connection?.close();
+      connection = undefined;
+    },
+  };
+}
