@@ -54,7 +54,7 @@ dynamodb-local: install ## AWS's DynamoDB Local on 127.0.0.1:8000 with the table
 	$(BUN) scripts/dynamodb-local.ts
 
 .PHONY: e2e
-e2e: install dist/server ## End-to-end: the compiled binary, and the docs page in Debian's Chromium
+e2e: install dist/server ## End-to-end: the compiled binary, and the docs page and the console in Debian's Chromium
 	SERVER_BIN=dist/server $(BUN) test $(wildcard ./tests/e2e/*.e2e.ts)
 
 dist/server: install $(shell find src -type f) package.json bun.lock

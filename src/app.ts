@@ -4,6 +4,7 @@ import { createAllowedMethods } from "./allowed-methods";
 import type { Config } from "./config";
 import { corsHeaders, optionsResponse } from "./cors";
 import { ApiError, badParameter, methodNotAllowed, notFound } from "./errors";
+import { consoleRoutes } from "./features/console";
 import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
 import { importRoutes } from "./features/echo/import-routes";
@@ -148,6 +149,7 @@ function createRoutes(deps: AppDeps) {
     )
     .use(workRoutes({ profile: config.work }))
     .use(echoRoutes({ endpoints: deps.store.endpoints, apiToken: config.apiToken, logger }))
+    .use(consoleRoutes())
     .use(importRoutes(deps.store.endpoints, config.apiToken))
     .use(
       journalRoutes({

@@ -7,3 +7,12 @@ declare module "swagger-ui-dist/swagger-ui.css" {
   const path: string;
   export default path;
 }
+declare module "htm/preact/standalone.module.js" {
+  const path: string;
+  export default path;
+}
+// The console's own files, embedded by the `file` and `text` loaders.
+declare module "*.css" {
+  const path: string;
+  export default path;
+}
