@@ -461,11 +461,11 @@ function resultsDocument(
     "",
     "The compiled service against a raw `Bun.serve` baseline built with the same flags, both on 127.0.0.1; ratios are service ÷ baseline from the same run.",
     "",
-    table,
+    // The table and the sections as printed on stdout, then the notes.
+    [table, ...sections].join("\n\n"),
     "",
     ...notes.map((note) => `- ${note}`),
     "",
-    ...sections.flatMap((section) => [section, ""]),
     "## Machine",
     "",
     ...machine,

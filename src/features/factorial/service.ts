@@ -16,6 +16,8 @@ export interface FactorialServiceOptions {
   cacheBytes?: number;
   /** Smallest n computed on the worker thread; `Infinity` computes everything inline. */
   workerFrom?: number;
+  /** How long the worker thread may sit idle before it is stopped (default 10 s). */
+  workerIdleMs?: number;
   /** Called when the worker fails; that computation then runs inline. */
   onWorkerError?: (error: Error) => void;
 }
@@ -27,6 +29,7 @@ export interface FactorialStats {
   cachedBytes: number;
   computedInline: number;
   computedInWorker: number;
+  workerRunning: boolean;
 }
 
 export interface FactorialService {
@@ -40,6 +43,7 @@ export interface FactorialService {
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
 /** Inline, 10000! blocks ~2 ms on a warm JIT (20-35 ms cold); 100000! ~22 ms (65-120 ms cold). */
 export const DEFAULT_WORKER_FROM = 10_000;
+export const DEFAULT_WORKER_IDLE_MS = 10_000;
 /** Below this n a result takes well under a millisecond to compute: not worth a cache slot. */
 const CACHE_FROM = 1_000;
 
@@ -73,13 +77,24 @@ interface PendingJob {
   reject: (error: Error) => void;
 }
 
-/** One worker thread, started on first use, holding the process open only while it works. */
+/**
+ * One worker thread, started on first use, holding the process open only while it works, and
+ * stopped once idle for `idleMs`: a worker is a second JavaScript heap (about 20 MiB resident).
+ */
 class FactorialWorker {
   #worker: Worker | undefined;
   readonly #jobs = new Map<number, PendingJob>();
   #nextId = 1;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly idleMs: number) {}
+
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
 
   run(n: number): Promise<string> {
+    clearTimeout(this.#idleTimer);
     let worker: Worker;
     try {
       worker = this.#worker ?? this.#start();
@@ -95,12 +110,23 @@ class FactorialWorker {
   }
 
   stop(reason: Error): void {
+    clearTimeout(this.#idleTimer);
     const worker = this.#worker;
     this.#worker = undefined;
     worker?.terminate();
     const jobs = [...this.#jobs.values()];
     this.#jobs.clear();
     for (const job of jobs) job.reject(reason);
+  }
+
+  #idle(worker: Worker): void {
+    worker.unref();
+    this.#idleTimer = setTimeout(() => {
+      if (this.#worker !== worker || this.#jobs.size > 0) return;
+      this.#worker = undefined;
+      worker.terminate();
+    }, this.idleMs);
+    this.#idleTimer.unref();
   }
 
   #start(): Worker {
@@ -110,7 +136,7 @@ class FactorialWorker {
       const job = this.#jobs.get(result.id);
       if (!job) return;
       this.#jobs.delete(result.id);
-      if (this.#jobs.size === 0) worker.unref();
+      if (this.#jobs.size === 0) this.#idle(worker);
       if ("digits" in result) job.resolve(result.digits);
       else job.reject(new Error(result.error));
     };
@@ -135,7 +161,7 @@ export function createFactorialService(options: FactorialServiceOptions): Factor
     sizeCalculation: (digits) => digits.length,
   });
   const inFlight = new Map<number, Promise<string>>();
-  const worker = new FactorialWorker();
+  const worker = new FactorialWorker(options.workerIdleMs ?? DEFAULT_WORKER_IDLE_MS);
   const stats = { cacheHits: 0, cacheMisses: 0, computedInline: 0, computedInWorker: 0 };
 
   async function compute(n: number): Promise<string> {
@@ -176,7 +202,12 @@ export function createFactorialService(options: FactorialServiceOptions): Factor
       }
       return pending;
     },
-    stats: () => ({ ...stats, cachedEntries: cache.size, cachedBytes: cache.calculatedSize }),
+    stats: () => ({
+      ...stats,
+      cachedEntries: cache.size,
+      cachedBytes: cache.calculatedSize,
+      workerRunning: worker.running,
+    }),
     close() {
       worker.stop(new FactorialServiceClosedError("The factorial service was closed"));
     },

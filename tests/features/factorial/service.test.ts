@@ -92,4 +92,20 @@ describe("createFactorialService", () => {
     expect(await factorials.digits(1_000)).toBe(factorialDigits(1_000));
     expect(factorials.stats().computedInWorker).toBe(1);
   });
+
+  it("starts no worker until a large factorial needs one", async () => {
+    const factorials = service({ workerFrom: 30_000 });
+    await factorials.digits(1_000);
+    expect(factorials.stats().workerRunning).toBe(false);
+  });
+
+  it("stops the worker once it has been idle, and starts a new one when needed again", async () => {
+    const factorials = service({ workerFrom: 0, workerIdleMs: 0 });
+    await factorials.digits(2_000);
+    const until = performance.now() + 5_000;
+    while (factorials.stats().workerRunning && performance.now() < until) await Bun.sleep(1);
+    expect(factorials.stats().workerRunning).toBe(false);
+    expect(await factorials.digits(2_001)).toBe(factorialDigits(2_001));
+    expect(factorials.stats().computedInWorker).toBe(2);
+  });
 });
