@@ -10,6 +10,7 @@ import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
 import { importRoutes } from "./features/echo/import-routes";
 import { journalRoutes } from "./features/echo/journal-routes";
 import { journalRecorder } from "./features/echo/recorder";
+import type { MockDeps } from "./features/echo/serve";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
 import { metricsRoutes } from "./features/metrics";
 import { smartRoutes, type UpstreamClient } from "./features/smart";
@@ -37,6 +38,8 @@ export interface AppDeps {
   upstream: UpstreamClient;
   timers: Timers;
   now: () => number;
+  /** The random source and sleep of mock responses (delays, random order, templates). */
+  echo: Pick<MockDeps, "random" | "sleep">;
 }
 
 const decodes = (path: string) => {
@@ -158,7 +161,9 @@ function createRoutes(deps: AppDeps) {
         apiToken: config.apiToken,
       }),
     )
-    .use(mockRoutes(deps.store.endpoints, record));
+    .use(
+      mockRoutes({ endpoints: deps.store.endpoints, logger, now: deps.now, ...deps.echo, record }),
+    );
   return app;
 }
 

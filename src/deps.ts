@@ -1,5 +1,6 @@
 import type { AppDeps } from "./app";
 import type { Config } from "./config";
+import { abortableSleep } from "./features/echo/responder";
 import { createFactorialService } from "./features/factorial/service";
 import { createUpstreamClient, loopbackWorkUrl } from "./features/smart";
 import { systemTimers } from "./features/smart/hedge";
@@ -64,6 +65,7 @@ export function createDeps(
       }),
     timers: overrides.timers ?? systemTimers,
     now: overrides.now ?? Date.now,
+    echo: overrides.echo ?? { random: Math.random, sleep: abortableSleep },
   };
   return {
     ...deps,

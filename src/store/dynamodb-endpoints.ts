@@ -13,8 +13,9 @@ import {
   type EndpointAttributes,
   EndpointLimitError,
   type EndpointStore,
-  type MockResponse,
+  mergeAttributes,
   RouteTakenError,
+  routeKey,
 } from "./store";
 
 /**
@@ -37,13 +38,16 @@ const MAX_SORT_KEY_BYTES = 1024;
 const endpointKey = (id: string) => ({ [PK]: ENDPOINTS_PARTITION, [SK]: id });
 const countKey = () => ({ [PK]: META_PARTITION, [SK]: COUNT_SORT });
 
-/** `ROUTE#<VERB> <path>`; a route too long for a partition key is addressed by its SHA-256. */
-function routeKey(verb: string, path: string) {
-  const readable = `ROUTE#${verb} ${path}`;
+/**
+ * `ROUTE#<VERB> <route key>` (the path, for a mock without conditions or priority); a key too
+ * long for a partition key is addressed by its SHA-256.
+ */
+function routeItemKey(verb: string, key: string) {
+  const readable = `ROUTE#${verb} ${key}`;
   const partition =
     Buffer.byteLength(readable, "utf8") <= MAX_PARTITION_KEY_BYTES
       ? readable
-      : `ROUTEHASH#${verb} ${createHash("sha256").update(path, "utf8").digest("hex")}`;
+      : `ROUTEHASH#${verb} ${createHash("sha256").update(key, "utf8").digest("hex")}`;
   return { [PK]: partition, [SK]: ROUTE_SORT };
 }
 
@@ -58,12 +62,16 @@ interface EndpointRecord extends Endpoint {
 
 export function dynamoEndpointStore(table: DynamoTable, maxEndpoints: number): EndpointStore {
   const putEndpoint = (record: EndpointRecord, condition: Condition): TransactItem => ({
-    Put: { TableName: table.name, Item: { ...endpointKey(record.id), ...record }, ...condition },
+    Put: {
+      TableName: table.name,
+      Item: { ...endpointKey(record.id), ...toItem(record) },
+      ...condition,
+    },
   });
   const putRoute = (record: EndpointRecord, condition: Condition): TransactItem => ({
     Put: {
       TableName: table.name,
-      Item: { ...routeKey(record.verb, record.path), ...record },
+      Item: { ...routeItemKey(record.verb, routeKey(record)), ...toItem(record) },
       ...condition,
     },
   });
@@ -81,14 +89,16 @@ export function dynamoEndpointStore(table: DynamoTable, maxEndpoints: number): E
     ExpressionAttributeNames: { "#id": "id" },
     ExpressionAttributeValues: { ":id": id },
   });
+  // Every write also bumps `version` on the count item, which instances read to see changes.
   const addToCount = (delta: number, limit?: number): TransactItem => ({
     Update: {
       TableName: table.name,
       Key: countKey(),
-      UpdateExpression: "ADD #count :delta",
-      ExpressionAttributeNames: { "#count": "count" },
+      UpdateExpression: "ADD #count :delta, #version :one",
+      ExpressionAttributeNames: { "#count": "count", "#version": "version" },
       ExpressionAttributeValues: {
         ":delta": delta,
+        ":one": 1,
         ...(limit !== undefined && { ":limit": limit }),
       },
       ...(limit !== undefined && {
@@ -111,10 +121,12 @@ export function dynamoEndpointStore(table: DynamoTable, maxEndpoints: number): E
       return record && toEndpoint(record);
     },
 
-    findByRoute: async (verb, path) => {
-      const item = await table.get(routeKey(verb, path));
+    findByRoute: async (verb, key) => {
+      const item = await table.get(routeItemKey(verb, key));
+      if (!item || item.verb !== verb) return undefined;
       // The hashed form of a long route is checked against the stored route.
-      return item && item.verb === verb && item.path === path ? toEndpoint(item) : undefined;
+      const endpoint = toEndpoint(item);
+      return routeKey(endpoint) === key ? endpoint : undefined;
     },
 
     create: async (attributes) => {
@@ -140,12 +152,12 @@ export function dynamoEndpointStore(table: DynamoTable, maxEndpoints: number): E
         const current = await read(id);
         if (!current) return undefined;
         const next: EndpointRecord = {
-          ...current,
-          ...copyAttributes({ ...current, ...definedOnly(changes) }),
+          id,
+          ...copyAttributes(mergeAttributes(current, changes)),
           revision: current.revision + 1,
         };
-        const moves =
-          routeKey(next.verb, next.path)[PK] !== routeKey(current.verb, current.path)[PK];
+        const currentRoute = routeItemKey(current.verb, routeKey(current));
+        const moves = routeItemKey(next.verb, routeKey(next))[PK] !== currentRoute[PK];
         const codes = await table.transact(
           moves
             ? [
@@ -153,13 +165,18 @@ export function dynamoEndpointStore(table: DynamoTable, maxEndpoints: number): E
                 {
                   Delete: {
                     TableName: table.name,
-                    Key: routeKey(current.verb, current.path),
+                    Key: currentRoute,
                     ...ownedBy(id),
                   },
                 },
                 putRoute(next, absent),
+                addToCount(0),
               ]
-            : [putEndpoint(next, atRevision(current.revision)), putRoute(next, ownedBy(id))],
+            : [
+                putEndpoint(next, atRevision(current.revision)),
+                putRoute(next, ownedBy(id)),
+                addToCount(0),
+              ],
         );
         if (codes === undefined) return toEndpoint(next);
         if (
@@ -191,7 +208,7 @@ export function dynamoEndpointStore(table: DynamoTable, maxEndpoints: number): E
           {
             Delete: {
               TableName: table.name,
-              Key: routeKey(current.verb, current.path),
+              Key: routeItemKey(current.verb, routeKey(current)),
               ...ownedBy(id),
             },
           },
@@ -208,26 +225,49 @@ export function dynamoEndpointStore(table: DynamoTable, maxEndpoints: number): E
       const item = await table.get(countKey());
       return Math.max(0, Number(item?.count ?? 0));
     },
+
+    version: async () => String((await table.get(countKey()))?.version ?? 0),
+
+    // The item is replaced on update, without `hits`, so an update starts the count again.
+    hit: async (id) => {
+      if (!fitsSortKey(id)) return undefined;
+      const updated = await table.update({
+        Key: endpointKey(id),
+        UpdateExpression: "ADD #hits :one",
+        ConditionExpression: "attribute_exists(#pk)",
+        ExpressionAttributeNames: { "#hits": "hits", "#pk": PK },
+        ExpressionAttributeValues: { ":one": 1 },
+      });
+      return updated && Number(updated.hits);
+    },
   };
 }
 
-function definedOnly<T extends object>(changes: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(changes).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
+const ATTRIBUTE_NAMES = [
+  "verb",
+  "path",
+  "request",
+  "priority",
+  "response",
+  "responses",
+  "order",
+] as const satisfies readonly (keyof EndpointAttributes)[];
+
+/** Only the known attributes, so nothing else (revision, hits) is ever stored or returned. */
+function copyAttributes(source: Item | EndpointAttributes): EndpointAttributes {
+  const from = source as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const name of ATTRIBUTE_NAMES) {
+    if (from[name] !== undefined) copy[name] = structuredClone(from[name]);
+  }
+  // Stored as JSON text: conditions may hold names DynamoDB maps refuse (the empty string).
+  if (typeof copy.request === "string") copy.request = JSON.parse(copy.request);
+  return copy as unknown as EndpointAttributes;
 }
 
-/** Only the known attributes, so nothing else is ever stored. */
-function copyAttributes({ verb, path, response }: EndpointAttributes): EndpointAttributes {
-  return { verb, path, response: copyResponse(response) };
-}
-
-function copyResponse({ code, headers, body }: MockResponse): MockResponse {
-  return {
-    code,
-    ...(headers !== undefined && { headers: { ...headers } }),
-    ...(body !== undefined && { body }),
-  };
+function toItem(record: EndpointRecord): Item {
+  const { request, ...rest } = record;
+  return request === undefined ? rest : { ...rest, request: JSON.stringify(request) };
 }
 
 function toRecord(item: Item): EndpointRecord {
@@ -235,11 +275,6 @@ function toRecord(item: Item): EndpointRecord {
 }
 
 function toEndpoint(source: Item | Endpoint): Endpoint {
-  const item = source as Item;
-  return {
-    id: String(item.id),
-    verb: String(item.verb),
-    path: String(item.path),
-    response: copyResponse(item.response as MockResponse),
-  };
+  const id = String((source as Item).id);
+  return { id, ...copyAttributes(source) };
 }

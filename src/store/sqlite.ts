@@ -2,13 +2,16 @@ import { SQLiteError } from "bun:sqlite";
 import { StoreUnavailableError } from "../errors";
 import type { Logger } from "../observability/logger";
 import { DEFAULT_JOURNAL_OPTIONS } from "./journal";
-import { Connection, type EndpointRow, toEndpoint } from "./sqlite-connection";
+import { attributesJson, Connection, toEndpoint } from "./sqlite-connection";
 import { createSqliteJournal } from "./sqlite-journal";
 import {
+  type Endpoint,
   type EndpointAttributes,
   EndpointLimitError,
   type EndpointStore,
+  mergeAttributes,
   RouteTakenError,
+  routeKey,
   type Store,
   type TocoUser,
   type UserStore,
@@ -17,7 +20,7 @@ import {
 /**
  * The embedded store: one bun:sqlite connection in WAL mode with
  * `synchronous = FULL`, so every acknowledged write is on disk. Statements are
- * prepared once per connection; a mock hit is one indexed read on UNIQUE(verb, path).
+ * prepared once per connection; a route lookup is one indexed read on UNIQUE(verb, route_key).
  *
  * Faults (read-only file, lock held elsewhere, full disk, I/O error, file that
  * cannot be opened) surface as StoreUnavailableError. After a fault that can
@@ -57,6 +60,14 @@ const primaryCode = (code: string) => {
   const match = /^SQLITE_[A-Z]+/.exec(code);
   return match ? match[0] : code;
 };
+
+const columns = (endpoint: Endpoint) => ({
+  id: endpoint.id,
+  verb: endpoint.verb,
+  path: endpoint.path,
+  routeKey: routeKey(endpoint),
+  attributes: attributesJson(endpoint),
+});
 
 /** Opens the store; SQLite is synchronous, so tests may also use `createSqliteStore`. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
@@ -150,57 +161,48 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     create: async (attributes: EndpointAttributes) =>
       run((c) => {
         const id = Bun.randomUUIDv7();
-        const { response } = attributes;
+        const created: Endpoint = { id, ...structuredClone(attributes) };
         let changes: number;
         try {
-          changes = c.insertWithinLimit.run({
-            id,
-            verb: attributes.verb,
-            path: attributes.path,
-            code: response.code,
-            headers: response.headers === undefined ? null : JSON.stringify(response.headers),
-            body: response.body ?? null,
-            max: maxEndpoints,
-          }).changes;
+          changes = c.insertWithinLimit.run({ ...columns(created), max: maxEndpoints }).changes;
         } catch (error) {
           if (isRouteTaken(error)) throw new RouteTakenError(attributes.verb, attributes.path);
           throw error;
         }
         if (changes === 0) throw new EndpointLimitError(maxEndpoints);
-        return {
-          id,
-          verb: attributes.verb,
-          path: attributes.path,
-          response: structuredClone(response),
-        };
+        c.seenVersion = undefined;
+        return created;
       }),
 
     update: async (id, changes) =>
+      run((c) =>
+        c.db
+          .transaction(() => {
+            const current = c.getEndpoint.get(id);
+            if (!current) return undefined;
+            const next = { id, ...mergeAttributes(toEndpoint(current), changes) };
+            try {
+              c.replaceEndpoint.get(columns(next));
+            } catch (error) {
+              if (isRouteTaken(error)) throw new RouteTakenError(next.verb, next.path);
+              throw error;
+            }
+            c.seenVersion = undefined;
+            return next;
+          })
+          .immediate(),
+      ),
+
+    delete: async (id) =>
       run((c) => {
-        const { response } = changes;
-        let row: EndpointRow | null;
-        try {
-          row = c.updateEndpoint.get({
-            id,
-            verb: changes.verb ?? null,
-            path: changes.path ?? null,
-            setResponse: response === undefined ? 0 : 1,
-            code: response?.code ?? null,
-            headers: response?.headers === undefined ? null : JSON.stringify(response.headers),
-            body: response?.body ?? null,
-          });
-        } catch (error) {
-          if (!isRouteTaken(error)) throw error;
-          const current = c.getEndpoint.get(id);
-          throw new RouteTakenError(
-            changes.verb ?? current?.verb ?? "",
-            changes.path ?? current?.path ?? "",
-          );
-        }
-        return row ? toEndpoint(row) : undefined;
+        const deleted = c.deleteEndpoint.run(id).changes > 0;
+        c.seenVersion = undefined;
+        return deleted;
       }),
 
-    delete: async (id) => run((c) => c.deleteEndpoint.run(id).changes > 0),
+    version: async () => run((c) => String(c.version())),
+
+    hit: async (id) => run((c) => c.countHit.get(id)?.hits),
 
     count: async () => run((c) => c.countEndpoints.get()?.n ?? 0),
   };

@@ -121,7 +121,7 @@ function decodeSegment(segment: string): string {
 
 /** What is wrong with a stored mock's answer: it must be its code, headers and body verbatim. */
 export function mockAnswerProblem(answer: Answer, mock: Endpoint): string | undefined {
-  const { code, headers = {}, body = "" } = mock.response;
+  const { code, headers = {}, body = "" } = mock.response ?? { code: 0 };
   if (answer.status !== code)
     return `mock ${mock.verb} ${mock.path} answered ${answer.status}, stored ${code}`;
   for (const [name, value] of Object.entries(headers)) {

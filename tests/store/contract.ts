@@ -7,6 +7,7 @@ import {
   type Store,
 } from "../../src/store/store";
 import { greeting } from "../support/fixtures";
+import { mockAttributesContract } from "./contract-mocks";
 import { journalContract } from "./journal-contract";
 
 /**
@@ -158,8 +159,8 @@ export function storeContract(name: string, open: OpenStore, cleanup?: () => Pro
         });
         const read = await store.endpoints.get(created.id);
         expect(read?.response).toEqual({ code: 204 });
-        expect(read?.response.headers).toBeUndefined();
-        expect(read?.response.body).toBeUndefined();
+        expect(read?.response?.headers).toBeUndefined();
+        expect(read?.response?.body).toBeUndefined();
       });
 
       it("keeps an empty body and empty headers distinct from absent ones", async () => {
@@ -170,8 +171,8 @@ export function storeContract(name: string, open: OpenStore, cleanup?: () => Pro
           response: { code: 200, headers: {}, body: "" },
         });
         const read = await store.endpoints.findByRoute("GET", "/empty");
-        expect(read?.response.body).toBe("");
-        expect(read?.response.headers).toEqual({});
+        expect(read?.response?.body).toBe("");
+        expect(read?.response?.headers).toEqual({});
         expect(read).toEqual(created);
       });
 
@@ -204,14 +205,15 @@ export function storeContract(name: string, open: OpenStore, cleanup?: () => Pro
         });
         const read = await store.endpoints.findByRoute("POST", path);
         expect(read?.id).toBe(created.id);
-        expect(read?.response.body).toBe(body);
+        expect(read?.response?.body).toBe(body);
       });
 
       it("does not let callers mutate stored records through returned objects", async () => {
         const store = await fresh();
         const created = await store.endpoints.create(greeting());
-        created.response.code = 500;
-        if (created.response.headers) created.response.headers.Injected = "yes";
+        const response = created.response ?? { code: 0 };
+        response.code = 500;
+        if (response.headers) response.headers.Injected = "yes";
         expect(await store.endpoints.get(created.id)).toEqual({ id: created.id, ...greeting() });
       });
     });
@@ -380,6 +382,8 @@ export function storeContract(name: string, open: OpenStore, cleanup?: () => Pro
         expect(await store.endpoints.delete(created.id)).toBe(false);
       });
     });
+
+    mockAttributesContract(() => fresh());
 
     describe("endpoints: the limit", () => {
       it("refuses a create at the limit", async () => {

@@ -209,3 +209,42 @@ describe("sqlite journal", () => {
     }
   });
 });
+
+describe("sqlite schema 1 files", () => {
+  const V1 = `
+    CREATE TABLE endpoints (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+      verb TEXT NOT NULL, path TEXT NOT NULL, code INTEGER NOT NULL, headers TEXT, body TEXT,
+      UNIQUE (verb, path));
+    CREATE TABLE users (position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, tocos INTEGER NOT NULL);
+    INSERT INTO users VALUES (0, 'John', 100);
+    INSERT INTO endpoints (id, verb, path, code, headers, body)
+      VALUES ('b', 'GET', '/second', 204, NULL, NULL), ('a', 'POST', '/first', 200, '{"X-A":"1"}', 'hi');
+    PRAGMA user_version = 1;`;
+
+  it("migrates them in place, keeping every endpoint, its order and its route", async () => {
+    const path = freshFile();
+    await openSqliteStore({ path, maxEndpoints: 10 }).then((s) => s.close());
+    rmSync(path);
+    const db = new Database(path);
+    db.run(V1);
+    db.close();
+    const store = await openSqliteStore({ path, maxEndpoints: 10 });
+    try {
+      expect(await store.endpoints.list()).toEqual([
+        { id: "b", verb: "GET", path: "/second", response: { code: 204 } },
+        {
+          id: "a",
+          verb: "POST",
+          path: "/first",
+          response: { code: 200, headers: { "X-A": "1" }, body: "hi" },
+        },
+      ]);
+      expect((await store.endpoints.findByRoute("POST", "/first"))?.id).toBe("a");
+      expect(await store.users.listUsers()).toEqual([{ user: "John", tocos: 100 }]);
+      const next = await store.endpoints.create(mock("/third"));
+      expect((await store.endpoints.list()).map((e) => e.id)).toEqual(["b", "a", next.id]);
+    } finally {
+      await store.close();
+    }
+  });
+});

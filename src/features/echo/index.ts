@@ -1,12 +1,10 @@
 import { Elysia, t } from "elysia";
-import { ApiError, notFound, quote } from "../../errors";
+import { ApiError, quote } from "../../errors";
 import type { Logger } from "../../observability/logger";
-import type { EndpointAttributes, EndpointStore } from "../../store/store";
+import { type EndpointStore, mergeAttributes } from "../../store/store";
 import { bearerTokenCheck } from "./auth";
 import { readJsonBody } from "./body";
 import { asJsonApi, jsonApi, jsonApiErrors } from "./jsonapi";
-import { mockResponse, sandboxHtml } from "./mock";
-import type { RecordRequest } from "./recorder";
 import { mockUrl, toResource } from "./resource";
 import {
   CreateEndpointDocument,
@@ -17,17 +15,9 @@ import {
   requestBody,
   UpdateEndpointDocument,
 } from "./schemas";
-import {
-  checkBodyAllowed,
-  isReservedPath,
-  LIMITS,
-  readCreateDocument,
-  readUpdateDocument,
-  VERBS,
-} from "./validation";
+import { checkBodyAllowed, LIMITS, readCreateDocument, readUpdateDocument } from "./validation";
 
-/** The route template of the catch-all that serves mocks; requests it answers carry it as `route`. */
-export const MOCK_ROUTE = "/*";
+export { MOCK_ROUTE, mockRoutes } from "./serve";
 
 /** Ids are server-made and short; anything longer names no endpoint, so the store is not asked. */
 const MAX_ID_LENGTH = 128;
@@ -144,12 +134,7 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
             params.id,
           );
           const current = await existing(params.id);
-          const merged: EndpointAttributes = {
-            verb: changes.verb ?? current.verb,
-            path: changes.path ?? current.path,
-            response: changes.response ?? current.response,
-          };
-          checkBodyAllowed(merged);
+          checkBodyAllowed(mergeAttributes(current, changes));
           const updated = await endpoints.update(params.id, changes);
           if (!updated) throw endpointNotFound(params.id);
           return jsonApi(200, { data: toResource(updated) });
@@ -189,31 +174,5 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
           },
         },
       )
-  );
-}
-
-const SERVABLE = new Set<string>(VERBS);
-
-/**
- * Serves the mocks: any request no built-in route matched, looked up by exact
- * method and path (query ignored). Use it last; it is left out of the OpenAPI document.
- */
-export function mockRoutes(endpoints: EndpointStore, record?: RecordRequest) {
-  return new Elysia({ name: "echo-mocks" }).all(
-    MOCK_ROUTE,
-    async ({ request, path }) => {
-      const method = request.method;
-      if (SERVABLE.has(method) && path.length <= LIMITS.pathLength && !isReservedPath(path)) {
-        const endpoint = await endpoints.findByRoute(method, path);
-        if (endpoint) {
-          const response = sandboxHtml(mockResponse(endpoint, method));
-          await record?.({ request, path, status: response.status, endpoint: endpoint.id });
-          return response;
-        }
-      }
-      await record?.({ request, path, status: 404, endpoint: null });
-      throw notFound(path);
-    },
-    { parse: "none", detail: { hide: true } },
   );
 }

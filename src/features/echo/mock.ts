@@ -1,4 +1,4 @@
-import type { Endpoint } from "../../store/store";
+import type { MockResponse } from "../../store/store";
 
 /**
  * The response a stored mock answers with: its code, its headers and its body
@@ -17,8 +17,8 @@ const hasContentType = (headers: Record<string, string>) => {
   return false;
 };
 
-export function mockResponse(endpoint: Endpoint, method: string): Response {
-  const { code, headers = {}, body } = endpoint.response;
+export function mockResponse(response: MockResponse, method: string): Response {
+  const { code, headers = {}, body } = response;
   const sent = sendsBody(method, code) && body !== undefined && body !== "" ? body : null;
   // A plain object is the cheapest init; names are unique ignoring case (checked at creation).
   const init =

@@ -9,10 +9,10 @@ export interface EndpointResource {
   attributes: Omit<Endpoint, "id">;
 }
 
-export const toResource = ({ id, verb, path, response }: Endpoint): EndpointResource => ({
+export const toResource = ({ id, ...attributes }: Endpoint): EndpointResource => ({
   type: ENDPOINT_TYPE,
   id,
-  attributes: { verb, path, response },
+  attributes,
 });
 
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;

@@ -1,89 +1,41 @@
 import { ApiError, quote, unprocessable } from "../../errors";
-import { HTTP_METHODS, type HttpMethod } from "../../http-methods";
-import type { EndpointAttributes, MockResponse } from "../../store/store";
+import type { EndpointAttributes, RequestConditions } from "../../store/store";
+import { checkSchema, Order, Priority, RequestConditionsSchema } from "./model";
+import { normalisePath, templateProblem } from "./paths";
+import {
+  ATTRIBUTES,
+  BAD_ESCAPE,
+  DOT_SEGMENT,
+  describe,
+  ENDPOINT_TYPE,
+  hasWhitespaceOrControl,
+  isObject,
+  type Json,
+  kindOf,
+  LIMITS,
+  PATH_CHARS,
+  pointerPart,
+  RESERVED_ROOTS,
+  rejectUnknownMembers,
+  VERBS,
+  type Verb,
+} from "./rules";
+import { checkBodyAllowed, checkResponse, checkResponses } from "./validate-response";
 
 /**
  * Reads and checks Echo's JSON:API documents. Pure: it sees parsed JSON and
  * returns store attributes, or throws an ApiError naming the field by JSON pointer.
  */
 
-export const ENDPOINT_TYPE = "endpoints";
-
-export const VERBS = HTTP_METHODS;
-export type Verb = HttpMethod;
-
-export const LIMITS = {
-  /** Request bodies of the management API, in bytes. */
-  requestBytes: 1024 * 1024,
-  pathLength: 2048,
-  /** A mock's body, in UTF-8 bytes. */
-  bodyBytes: 256 * 1024,
-  headerCount: 50,
-  headerNameLength: 256,
-  headerValueLength: 8192,
-  minCode: 200,
-  maxCode: 599,
-} as const;
-
-/** Headers that frame the message or belong to one connection; the server sets them itself. */
-export const FORBIDDEN_HEADERS = [
-  "content-length",
-  "transfer-encoding",
-  "connection",
-  "keep-alive",
-  "upgrade",
-  "trailer",
-  "te",
-  "proxy-connection",
-] as const;
-
-/** Path roots the service serves itself; a mock at or under one would be shadowed. */
-export const RESERVED_ROOTS = [
-  "/docs",
-  "/openapi.json",
-  "/healthz",
-  "/metrics",
-  "/time",
-  "/tocos",
-  "/api",
-  "/endpoints",
-  "/requests",
-  "/console",
-] as const;
-
-/** Codes whose responses never carry a body. */
-const BODILESS_CODES = new Set([204, 205, 304]);
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
-/** RFC 3986 path characters: unreserved, sub-delims, ":", "@", "/" and percent-escapes. */
-const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
-const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
-const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(?=\/|$)/i;
-
-const encoder = new TextEncoder();
-
-/** Control characters (C0 and DEL) or any Unicode whitespace. */
-function hasWhitespaceOrControl(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const unit = value.charCodeAt(i);
-    if (unit <= 0x20 || unit === 0x7f) return true;
-  }
-  return /\s/.test(value);
-}
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-const kindOf = (value: unknown) =>
-  value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-
-/** Escapes a member name for use inside a JSON pointer (RFC 6901). */
-const pointerPart = (name: string) => name.replaceAll("~", "~0").replaceAll("/", "~1");
-
-const ATTRIBUTES = "/data/attributes";
+export {
+  ENDPOINT_TYPE,
+  FORBIDDEN_HEADERS,
+  LIMITS,
+  RESERVED_ROOTS,
+  VERBS,
+  type Verb,
+} from "./rules";
+export { checkBodyAllowed } from "./validate-response";
 
 export function isReservedPath(path: string): boolean {
   if (path === "/") return true;
@@ -118,153 +70,56 @@ export function checkPath(value: unknown, pointer = `${ATTRIBUTES}/path`): strin
     );
   }
   if (BAD_ESCAPE.test(value)) throw fail("has a `%` that is not followed by two hex digits");
-  if (DOT_SEGMENT.test(value)) {
+  // Stored and matched in one form: `/café`, `/caf%c3%a9` and `/caf%C3%A9` are one path.
+  const path = normalisePath(value);
+  if (path.length > LIMITS.pathLength) {
+    throw fail(`must be at most ${LIMITS.pathLength} characters once percent-encoded`);
+  }
+  const template = templateProblem(path);
+  if (template) throw fail(template);
+  if (DOT_SEGMENT.test(path)) {
     throw fail("must not contain `.` or `..` segments, which clients resolve before sending");
   }
-  if (isReservedPath(value)) {
+  if (isReservedPath(path)) {
     throw fail(
       `\`${quote(value)}\` is served by this service itself (${["/", ...RESERVED_ROOTS].join(", ")} and everything under them), so a mock there could never answer`,
     );
   }
-  return value;
+  return path;
 }
 
-function checkCode(value: unknown, pointer: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw unprocessable(pointer, `\`code\` must be an integer; got ${describe(value)}`);
+const ATTRIBUTE_MEMBERS = ["verb", "path", "request", "priority", "response", "responses", "order"];
+
+/** The members beyond verb, path and response, each checked against its schema. */
+function readExtensions(attributes: Json, into: Partial<EndpointAttributes>) {
+  if ("request" in attributes) {
+    const pointer = `${ATTRIBUTES}/request`;
+    const request = checkSchema(RequestConditionsSchema, attributes.request, pointer, "request");
+    const seen = new Set<string>();
+    for (const name of Object.keys(request.headers ?? {})) {
+      if (seen.has(name.toLowerCase())) {
+        throw unprocessable(
+          `${pointer}/headers/${pointerPart(name)}`,
+          `Header \`${name}\` appears twice (header names ignore case)`,
+        );
+      }
+      seen.add(name.toLowerCase());
+    }
+    into.request = request as RequestConditions;
   }
-  if (value < LIMITS.minCode || value > LIMITS.maxCode) {
-    const why =
-      value >= 100 && value < 200 ? "; informational 1xx codes cannot end a response" : "";
-    throw unprocessable(
-      pointer,
-      `\`code\` must be from ${LIMITS.minCode} to ${LIMITS.maxCode}; got ${value}${why}`,
+  if ("priority" in attributes) {
+    into.priority = checkSchema(
+      Priority,
+      attributes.priority,
+      `${ATTRIBUTES}/priority`,
+      "priority",
     );
   }
-  return value;
-}
-
-function checkHeaders(value: unknown, pointer: string): Record<string, string> {
-  if (!isObject(value)) {
-    throw unprocessable(
-      pointer,
-      `\`headers\` must be an object of header names to string values; got ${kindOf(value)}`,
-    );
-  }
-  const entries = Object.entries(value);
-  if (entries.length > LIMITS.headerCount) {
-    throw unprocessable(
-      pointer,
-      `\`headers\` may hold at most ${LIMITS.headerCount} headers; got ${entries.length}`,
-    );
-  }
-  const seen = new Set<string>();
-  for (const [name, headerValue] of entries) {
-    const at = `${pointer}/${pointerPart(name)}`;
-    if (name.length === 0 || name.length > LIMITS.headerNameLength) {
-      throw unprocessable(
-        at,
-        `Header names must be 1 to ${LIMITS.headerNameLength} characters long`,
-      );
-    }
-    if (/[\r\n]/.test(name)) throw unprocessable(at, "Header names must not contain CR or LF");
-    if (!TOKEN.test(name)) {
-      throw unprocessable(at, `Header name \`${name}\` is not a valid HTTP token (RFC 7230)`);
-    }
-    const lower = name.toLowerCase();
-    if ((FORBIDDEN_HEADERS as readonly string[]).includes(lower)) {
-      throw unprocessable(
-        at,
-        `Header \`${name}\` is set by the server from the body and the connection; it cannot be stored`,
-      );
-    }
-    if (seen.has(lower)) {
-      throw unprocessable(at, `Header \`${name}\` appears twice (header names ignore case)`);
-    }
-    seen.add(lower);
-    if (typeof headerValue !== "string") {
-      throw unprocessable(
-        at,
-        `Header \`${name}\` must have a string value; got ${kindOf(headerValue)}`,
-      );
-    }
-    if (/[\r\n]/.test(headerValue)) {
-      throw unprocessable(at, `Header \`${name}\` must not contain CR or LF`);
-    }
-    if (headerValue.length > LIMITS.headerValueLength) {
-      throw unprocessable(
-        at,
-        `Header \`${name}\` must be at most ${LIMITS.headerValueLength} characters long`,
-      );
-    }
-    if (!HEADER_VALUE.test(headerValue)) {
-      throw unprocessable(at, `Header \`${name}\` may hold only printable ASCII, spaces and tabs`);
-    }
-  }
-  // fromEntries defines own properties, so a name like `__proto__` stays an ordinary header.
-  return Object.fromEntries(entries) as Record<string, string>;
-}
-
-function checkBody(value: unknown, pointer: string): string {
-  if (typeof value !== "string") {
-    throw unprocessable(pointer, `\`body\` must be a string; got ${kindOf(value)}`);
-  }
-  if (!value.isWellFormed()) {
-    throw unprocessable(pointer, "`body` must be valid Unicode (it holds a lone surrogate)");
-  }
-  // Cheap bound first: a UTF-8 byte is at most 3 per UTF-16 unit.
-  if (value.length * 3 > LIMITS.bodyBytes && encoder.encode(value).byteLength > LIMITS.bodyBytes) {
-    throw unprocessable(pointer, `\`body\` must be at most ${LIMITS.bodyBytes} bytes of UTF-8`);
-  }
-  return value;
-}
-
-const RESPONSE_MEMBERS = ["code", "headers", "body"];
-
-function checkResponse(value: unknown, pointer = `${ATTRIBUTES}/response`): MockResponse {
-  if (!isObject(value)) {
-    throw unprocessable(pointer, `\`response\` must be an object; got ${kindOf(value)}`);
-  }
-  rejectUnknownMembers(value, RESPONSE_MEMBERS, pointer);
-  if (!("code" in value)) throw unprocessable(`${pointer}/code`, "`code` is required");
-  const response: MockResponse = { code: checkCode(value.code, `${pointer}/code`) };
-  if ("headers" in value) response.headers = checkHeaders(value.headers, `${pointer}/headers`);
-  if ("body" in value) response.body = checkBody(value.body, `${pointer}/body`);
-  return response;
-}
-
-function rejectUnknownMembers(value: Json, known: readonly string[], pointer: string) {
-  for (const name of Object.keys(value)) {
-    if (!known.includes(name)) {
-      throw unprocessable(
-        `${pointer}/${pointerPart(name)}`,
-        `\`${name}\` is not a known member; expected ${known.map((k) => `\`${k}\``).join(", ")}`,
-      );
-    }
+  if ("responses" in attributes) into.responses = checkResponses(attributes.responses);
+  if ("order" in attributes) {
+    into.order = checkSchema(Order, attributes.order, `${ATTRIBUTES}/order`, "order");
   }
 }
-
-/** A body would be dropped on the wire, so it is refused rather than silently lost. */
-export function checkBodyAllowed(attributes: EndpointAttributes) {
-  const { verb, response } = attributes;
-  if (response.body === undefined || response.body === "") return;
-  const pointer = `${ATTRIBUTES}/response/body`;
-  if (verb === "HEAD") {
-    throw unprocessable(pointer, "A HEAD mock cannot have a body: HEAD responses carry none");
-  }
-  if (BODILESS_CODES.has(response.code)) {
-    throw unprocessable(pointer, `A ${response.code} response cannot have a body`);
-  }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string")
-    return `\`${value.length > 40 ? `${value.slice(0, 40)}…` : value}\``;
-  if (typeof value === "number" || typeof value === "boolean") return `\`${value}\``;
-  return kindOf(value);
-}
-
-const ATTRIBUTE_MEMBERS = ["verb", "path", "response"];
 
 /** The `data` member, with its `type` checked; shared by create and update. */
 function resourceObject(document: unknown): Json {
@@ -309,15 +164,17 @@ export function readCreateDocument(document: unknown): EndpointAttributes {
   }
   if (!isObject(data.attributes)) throw unprocessable(ATTRIBUTES, "`attributes` is required");
   const attributes = data.attributes;
-  for (const name of ATTRIBUTE_MEMBERS) {
+  const required = ["verb", "path", "responses" in attributes ? "responses" : "response"];
+  for (const name of required) {
     if (!(name in attributes))
       throw unprocessable(`${ATTRIBUTES}/${name}`, `\`${name}\` is required`);
   }
   const endpoint: EndpointAttributes = {
     verb: checkVerb(attributes.verb),
     path: checkPath(attributes.path),
-    response: checkResponse(attributes.response),
   };
+  if ("response" in attributes) endpoint.response = checkResponse(attributes.response);
+  readExtensions(attributes, endpoint);
   checkBodyAllowed(endpoint);
   return endpoint;
 }
@@ -346,5 +203,7 @@ export function readUpdateDocument(document: unknown, urlId: string): Partial<En
   if ("verb" in attributes) changes.verb = checkVerb(attributes.verb);
   if ("path" in attributes) changes.path = checkPath(attributes.path);
   if ("response" in attributes) changes.response = checkResponse(attributes.response);
+  readExtensions(attributes, changes);
+  if (changes.response && changes.responses) checkBodyAllowed(changes as EndpointAttributes);
   return changes;
 }

@@ -31,10 +31,11 @@ export const tocosRoutes = (snapshot: UserSnapshot) =>
   new Elysia({ name: "tocos", prefix: "/tocos" })
     .get(
       "",
-      ({ set }) => {
+      // Async, so Elysia maps a failed first read like any error (a returned rejected promise
+      // would escape its error handler).
+      async ({ set }) => {
         set.headers["content-type"] = JSON_TYPE;
-        const users = snapshot.current();
-        return users instanceof Promise ? users.then((u) => u.list) : users.list;
+        return (await snapshot.current()).list;
       },
       {
         detail: {
@@ -52,11 +53,14 @@ export const tocosRoutes = (snapshot: UserSnapshot) =>
       },
       {
         params: t.Object({ user: t.String({ description: "Exact, case-sensitive user name" }) }),
-        response: { 400: ErrorResponse, 404: ErrorResponse },
         detail: {
           tags: ["tocos"],
           summary: "One user's tocos",
-          responses: { 200: jsonResponse("The user", TocoUserSchema) },
+          responses: {
+            200: jsonResponse("The user", TocoUserSchema),
+            400: jsonResponse("A name that is not valid percent-encoding", ErrorResponse),
+            404: jsonResponse("No such user", ErrorResponse),
+          },
         },
       },
     );
