@@ -49,6 +49,10 @@ test: install ## Unit, in-process HTTP, store contract (SQLite, DynamoDB Local),
 hardening: install ## Processes, real sockets under load, faults, root: tests/hardening/*.hardening.ts
 	@$(call timed,make hardening,$(BUN) test $(wildcard ./tests/hardening/*.hardening.ts))
 
+.PHONY: ci-stress
+ci-stress: install ## make test and make hardening 3 times in a row while stress-ng keeps 2 cores busy
+	.ci/stress
+
 .PHONY: dynamodb-local
 dynamodb-local: install ## AWS's DynamoDB Local on 127.0.0.1:8000 with the table "echo", for `make dev` (see docs/storage.md)
 	$(BUN) scripts/dynamodb-local.ts

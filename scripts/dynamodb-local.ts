@@ -58,21 +58,28 @@ export function launchDynamoDbLocal(options: DynamoDbLocalOptions): DynamoDbLoca
       resolve(null);
     });
   });
-  // A test run that ends abruptly must not leave a JVM behind.
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
   const endpoint = `http://127.0.0.1:${options.port}`;
   const ready = untilAnswering(endpoint, exited, () => output);
   ready.catch(() => {});
-  return {
+  const local: DynamoDbLocal = {
     endpoint,
     port: options.port,
     ready,
     stop: async () => {
-      process.off("exit", killOnExit);
+      running.delete(local);
       await stopProcess(child, exited);
     },
   };
+  running.add(local);
+  return local;
+}
+
+/** Every instance this process launched and has not stopped. */
+const running = new Set<DynamoDbLocal>();
+
+/** Stops every instance still running: the end of a test run, whatever failed on the way. */
+export async function stopAllDynamoDbLocal(): Promise<void> {
+  await Promise.all([...running].map((local) => local.stop()));
 }
 
 /** The package spawns `java` with this process's environment: the JVM reads its options there. */

@@ -32,8 +32,12 @@ const mock = (path: string, body = "hello"): EndpointAttributes => ({
 });
 
 describe("dynamodb store: faults", () => {
-  // Worst cases with this config: 3 attempts, 500 ms per attempt, backoff ≤ 25 + 50 ms.
-  const BOUND_MS = 3_000;
+  // The default 2 s per attempt leaves DynamoDB Local room on a loaded machine while it is up;
+  // once stopped it refuses connections at once. Worst case: 3 × 2 s plus 2 backoffs ≤ 500 ms.
+  const ATTEMPT_MS = 2_000;
+  const BOUND_MS = 7_000;
+  const localConfig = (tableName: string) =>
+    configFor(faulty.endpoint, tableName, { dynamodbTimeoutMs: ATTEMPT_MS });
   let faulty: RestartableDynamo;
 
   beforeAll(async () => {
@@ -61,7 +65,7 @@ describe("dynamodb store: faults", () => {
     let users: Awaited<ReturnType<Store["users"]["listUsers"]>>;
 
     beforeAll(async () => {
-      store = await openDynamoStore(configFor(faulty.endpoint, faulty.tableName));
+      store = await openDynamoStore(localConfig(faulty.tableName));
       kept = await store.endpoints.create(mock("/before-outage"));
       users = await store.users.listUsers();
       await faulty.stop();
@@ -100,9 +104,7 @@ describe("dynamodb store: faults", () => {
     });
 
     it("refuses to open while the endpoint is down, within the bound", async () => {
-      const { error, ms } = await timed(() =>
-        openDynamoStore(configFor(faulty.endpoint, faulty.tableName)),
-      );
+      const { error, ms } = await timed(() => openDynamoStore(localConfig(faulty.tableName)));
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect(ms).toBeLessThan(BOUND_MS);
     });
@@ -125,8 +127,7 @@ describe("dynamodb store: faults", () => {
     async () => {
       const tableName = "echo-torn-writes";
       await faulty.createTable(tableName);
-      // Room for DynamoDB Local on a loaded machine: the writes must reach it before the outage.
-      const config = configFor(faulty.endpoint, tableName, { dynamodbTimeoutMs: 5_000 });
+      const config = localConfig(tableName);
       const store = await openDynamoStore(config);
       const raw = DynamoDBDocumentClient.from(createDynamoClient(config));
       try {

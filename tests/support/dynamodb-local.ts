@@ -33,12 +33,6 @@ export async function sharedDynamoDbLocal(): Promise<DynamoDbLocal> {
   return local;
 }
 
-export async function stopSharedDynamoDbLocal(): Promise<void> {
-  const local = shared;
-  shared = undefined;
-  await local?.stop();
-}
-
 let tables = 0;
 
 /** A new, empty table on the shared instance, named after the test file that asks for it. */

@@ -1,11 +1,12 @@
 import { afterAll } from "bun:test";
 import { readFileSync } from "node:fs";
-import { launchSharedDynamoDbLocal, stopSharedDynamoDbLocal } from "./dynamodb-local";
+import { stopAllDynamoDbLocal } from "../../scripts/dynamodb-local";
+import { launchSharedDynamoDbLocal } from "./dynamodb-local";
 
 /**
- * Loaded by `bun test` before any test file (bunfig.toml). DynamoDB Local takes 7–14 s to
+ * Loaded by `bun test` before any test file (bunfig.toml). DynamoDB Local takes seconds to
  * start, so a run of the whole suite starts it at once, while other files run; a run of
- * chosen files starts it only when a file asks for it. It stops when the run ends.
+ * chosen files starts it only when a file asks for it. Every instance stops when the run ends.
  */
 
 /** The paths or filters given after `bun test`; bun passes only the first file in argv. */
@@ -20,4 +21,5 @@ function testFilters(): string[] | undefined {
 
 if (testFilters()?.length === 0) launchSharedDynamoDbLocal();
 
-afterAll(stopSharedDynamoDbLocal);
+// The shared instance, and any a failed test left running.
+afterAll(stopAllDynamoDbLocal);
