@@ -11,10 +11,11 @@ import {
 } from "./journal";
 
 /**
- * The journal on SQLite, on its own connection to the store's file. Recording only appends to
- * an in-memory batch; the batch is written in one transaction on the next turn of the event
- * loop, off the response path, and every read writes the pending batch first, so a request is
- * listed as soon as its response is sent. The table keeps the newest `size` entries.
+ * The journal on SQLite, on its own connection to the store's file. Recording only puts the entry
+ * in an in-memory ring of the newest `size`; the ring is written in one transaction at most every
+ * FLUSH_MS, off the response path, and every read writes it first, so this process lists a request
+ * as soon as its response is sent. Under load only the newest `size` entries of each interval are
+ * ever written, which is what keeps recording cheap. The table keeps the newest `size` entries.
  * The connection runs `synchronous = NORMAL`: a power cut may lose the last journal entries,
  * never the mocks (their connection stays on FULL).
  */
@@ -68,6 +69,9 @@ const toEntry = (row: Row): JournalEntry => ({
   status: row.status,
   endpoint: row.endpoint,
 });
+
+/** The longest a recorded entry waits in memory; other processes on the file see it after this. */
+export const FLUSH_MS = 1_000;
 
 const COLUMNS = "id, time, method, path, query, headers, body, body_truncated, status, endpoint";
 
@@ -143,8 +147,10 @@ export function createSqliteJournal(options: SqliteJournalOptions): JournalStore
   const { path, size, logger } = options;
   if (size === 0) return { ...disabledJournal, close: () => {} };
   let connection: JournalConnection | undefined;
-  let pending: JournalEntry[] = [];
-  let scheduled = false;
+  // A ring of the newest `size` pending entries: `count` recorded since the last write.
+  const ring: (JournalEntry | undefined)[] = new Array(size);
+  let count = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
 
   const connect = () => {
@@ -166,12 +172,24 @@ export function createSqliteJournal(options: SqliteJournalOptions): JournalStore
     }
   };
 
+  const takePending = () => {
+    const kept = Math.min(count, size);
+    const batch: JournalEntry[] = [];
+    for (let i = count - kept; i < count; i++) {
+      const entry = ring[i % size];
+      if (entry) batch.push(entry);
+    }
+    ring.fill(undefined);
+    count = 0;
+    return batch;
+  };
+
   const flush = () => {
-    scheduled = false;
-    if (pending.length === 0) return;
-    // Entries beyond the newest `size` would be trimmed at once, so they are never written.
-    const batch = pending.length > size ? pending.slice(-size) : pending;
-    pending = [];
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (count === 0) return;
+    // Entries older than the newest `size` would be trimmed at once, so they are never written.
+    const batch = takePending();
     run((c) => c.write(batch));
   };
 
@@ -186,10 +204,11 @@ export function createSqliteJournal(options: SqliteJournalOptions): JournalStore
   return {
     enabled: true,
     record: async (entry) => {
-      pending.push(entry);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flushLogged);
+      ring[count % size] = entry;
+      count++;
+      if (timer === undefined) {
+        timer = setTimeout(flushLogged, FLUSH_MS);
+        timer.unref();
       }
     },
     list: async (query: JournalQuery) => {
@@ -213,7 +232,7 @@ export function createSqliteJournal(options: SqliteJournalOptions): JournalStore
       return row ? toEntry(row) : undefined;
     },
     clear: async () => {
-      pending = [];
+      takePending();
       run((c) => c.deleteAll.run());
     },
     close: () => {

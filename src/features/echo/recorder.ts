@@ -23,6 +23,7 @@ export interface RecordedRequest {
 export type RecordRequest = (recorded: RecordedRequest) => Promise<void>;
 
 const utf8 = new TextDecoder("utf-8");
+const NO_BODY = { text: "", truncated: false };
 
 /** The first `maxBytes` of a body as text, and whether there was more. */
 export async function readBodyPrefix(
@@ -63,19 +64,32 @@ export function journalRecorder(
 ): RecordRequest | undefined {
   if (!journal.enabled) return undefined;
   const redact = new Set(redacted.map((name) => name.toLowerCase()));
-  return async ({ request, path, status, endpoint, body }) => {
-    const headers: Record<string, string> = {};
-    // Header names arrive lower-cased.
-    for (const [name, value] of request.headers) {
-      headers[name] = redact.has(name) ? REDACTED : value;
+  // Formatting a date costs more than the rest of an entry; under load many share a millisecond.
+  let lastMs = -1;
+  let lastIso = "";
+  const iso = (ms: number) => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
     }
-    const read = body === undefined ? await readBodyPrefix(request) : textPrefix(body);
+    return lastIso;
+  };
+  return async ({ request, path, status, endpoint, body }) => {
+    // Bun's native copy; names arrive lower-cased. Only the few redacted names are looked up.
+    const headers = request.headers.toJSON();
+    for (const name of redact) if (name in headers) headers[name] = REDACTED;
+    const read =
+      body !== undefined
+        ? textPrefix(body)
+        : request.body === null
+          ? NO_BODY
+          : await readBodyPrefix(request);
     const url = request.url;
     const queryAt = url.indexOf("?");
     const time = now();
     const entry: JournalEntry = {
       id: Bun.randomUUIDv7("hex", time),
-      time: new Date(time).toISOString(),
+      time: iso(time),
       method: request.method,
       path,
       query: queryAt === -1 ? "" : url.slice(queryAt + 1),
