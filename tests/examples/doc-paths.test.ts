@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 // Docs name files of the repository, and link to each other: neither may point at nothing.
@@ -20,4 +20,10 @@ describe("paths and links in README.md and docs/", () => {
       expect([...named, ...linked].filter((path) => !existsSync(path))).toEqual([]);
     });
   }
+});
+
+describe("README.md", () => {
+  it("stays a five-minute read: at most 12 KB, the depth in docs/", () => {
+    expect(statSync("README.md").size).toBeLessThanOrEqual(12 * 1024);
+  });
 });
