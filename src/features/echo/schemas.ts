@@ -2,6 +2,16 @@ import { type TSchema, Type } from "@sinclair/typebox";
 import { type DocumentDecoration, t } from "elysia";
 import { ErrorResponse } from "../docs/schemas";
 import { JSONAPI_MEDIA_TYPE } from "./body";
+import {
+  HeaderNamePattern,
+  HeaderValuePattern,
+  MAX_RESPONSES,
+  Order,
+  PathPattern,
+  Priority,
+  RequestConditionsSchema,
+  ResponseExtensions,
+} from "./model";
 import { ENDPOINT_TYPE, FORBIDDEN_HEADERS, LIMITS, RESERVED_ROOTS, VERBS } from "./validation";
 
 /** OpenAPI schemas of Echo's JSON:API documents. The checks themselves live in validation.ts. */
@@ -11,9 +21,9 @@ const Verb = t.UnionEnum([...VERBS], { description: "An HTTP method name, in upp
 const Path = t.String({
   minLength: 1,
   maxLength: LIMITS.pathLength,
-  pattern: "^/[A-Za-z0-9\\-._~!$&'()*+,;=:@/%]*$",
-  description: `Starts with \`/\`; URL path characters only (percent-encode the rest); no query, fragment, whitespace, control characters or dot segments. Compared exactly and case-sensitively. Not \`/\`, nor at or under ${RESERVED_ROOTS.join(", ")}.`,
-  examples: ["/greeting"],
+  pattern: PathPattern,
+  description: `Starts with \`/\`; URL path characters (characters beyond ASCII are percent-encoded when stored); no query, fragment, whitespace, control characters or dot segments. Stored and matched after RFC 3986 normalisation: upper-case hex in escapes, unreserved characters decoded. Case-sensitive. A segment \`{name}\` matches any one non-empty segment, and a final \`{name*}\` one or more. Not \`/\`, nor at or under ${RESERVED_ROOTS.join(", ")}.`,
+  examples: ["/greeting", "/users/{id}", "/files/{path*}"],
 });
 
 const MockResponseSchema = t.Object(
@@ -27,10 +37,10 @@ const MockResponseSchema = t.Object(
     headers: t.Optional(
       t.Record(
         t.String({
-          pattern: "^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$",
+          pattern: HeaderNamePattern,
           maxLength: LIMITS.headerNameLength,
         }),
-        t.String({ maxLength: LIMITS.headerValueLength, pattern: "^[\\t\\x20-\\x7e]*$" }),
+        t.String({ maxLength: LIMITS.headerValueLength, pattern: HeaderValuePattern }),
         {
           maxProperties: LIMITS.headerCount,
           description: `At most ${LIMITS.headerCount} headers. Names are HTTP tokens of at most ${LIMITS.headerNameLength} characters, unique ignoring case; values are printable ASCII of at most ${LIMITS.headerValueLength} characters. Refused: ${FORBIDDEN_HEADERS.join(", ")} (the server sets them).`,
@@ -44,13 +54,71 @@ const MockResponseSchema = t.Object(
         examples: ['"{ \\"message\\": \\"Hello, world\\" }"'],
       }),
     ),
+    template: t.Optional(ResponseExtensions.template),
+    delay: t.Optional(ResponseExtensions.delay),
+    fault: t.Optional(ResponseExtensions.fault),
   },
   { additionalProperties: false },
 );
 
-const Attributes = t.Object(
-  { verb: Verb, path: Path, response: MockResponseSchema },
+const ListedResponse = t.Object(
+  { ...MockResponseSchema.properties, weight: t.Optional(ResponseExtensions.weight) },
   { additionalProperties: false },
+);
+
+/** One example of each feature, as the create document's attributes. */
+const FEATURE_EXAMPLES = [
+  {
+    verb: "GET",
+    path: "/users/{id}",
+    response: {
+      code: 200,
+      headers: { "Content-Type": "application/json" },
+      body: '{"id": {{json request.params.id}}, "at": "{{now}}" }',
+      template: true,
+    },
+  },
+  {
+    verb: "POST",
+    path: "/orders",
+    request: {
+      query: { lang: "en" },
+      headers: { "x-tenant": "acme" },
+      body: { json: { kind: "book" } },
+    },
+    priority: 10,
+    response: { code: 201, delay: { min: 100, max: 900 } },
+  },
+  {
+    verb: "GET",
+    path: "/flaky",
+    responses: [{ code: 503 }, { code: 200, body: "ok" }],
+    order: "sequence",
+  },
+  { verb: "GET", path: "/drop", response: { code: 200, fault: "close" } },
+];
+
+const Attributes = t.Object(
+  {
+    verb: Verb,
+    path: Path,
+    request: t.Optional(RequestConditionsSchema),
+    priority: t.Optional(Priority),
+    response: t.Optional(
+      t.Composite([MockResponseSchema], {
+        description: "What the mock answers; required unless `responses` is given",
+      }),
+    ),
+    responses: t.Optional(
+      t.Array(ListedResponse, {
+        minItems: 1,
+        maxItems: MAX_RESPONSES,
+        description: "Instead of `response`: answered in `order`",
+      }),
+    ),
+    order: t.Optional(Order),
+  },
+  { additionalProperties: false, examples: FEATURE_EXAMPLES },
 );
 
 const Type_ = t.Literal(ENDPOINT_TYPE);
