@@ -22,7 +22,8 @@ const best = (results: readonly LoadResult[]) =>
 export function ratioRow(
   measure: string,
   rounds: { measured: LoadResult[]; against: LoadResult[]; againstLabel: string },
-  target: { text: string; min: number },
+  /** Undefined for a row that only gives context. */
+  target: { text: string; min: number } | undefined,
   note = "",
 ): Row {
   const { againstLabel } = rounds;
@@ -39,9 +40,13 @@ export function ratioRow(
     service: formatRps(measuredBest),
     baseline: `${formatRps(againstBest)} (${againstLabel})`,
     ratio: formatRatio(ratio),
-    target: target.text,
+    target: target?.text ?? "—",
     result:
-      measuredFailures.failed || againstFailures.failed ? "failed" : judge(ratio >= target.min),
+      measuredFailures.failed || againstFailures.failed
+        ? "failed"
+        : target
+          ? judge(ratio >= target.min)
+          : "—",
     notes: joinNotes(
       note,
       `best of ${perRound.length} round(s) each`,

@@ -200,6 +200,7 @@ async function scaleRows(bench: EchoBench): Promise<{ rows: Row[]; notes: string
 
 const REFERENCE_MEASURE = "Echo exact-path mock hit vs the reference build";
 const JOURNAL_MEASURE = "Echo mock hit, journal on (default) vs `ECHO_JOURNAL_SIZE=0`";
+const MATCHING_MEASURE = "Echo exact-path mock hit, `ECHO_JOURNAL_SIZE=0`, vs the reference build";
 
 /** How many entries `GET /requests` lists, or why it lists none. */
 async function journalEntries(bench: EchoBench, server: MockServer): Promise<number | string> {
@@ -288,6 +289,21 @@ async function referenceAndJournalRows(bench: EchoBench): Promise<Row[]> {
             path,
           )
         : skippedRow(JOURNAL_MEASURE, ECHO_TARGETS.journal, journalSkipped ?? "no figure"),
+      // What the new matching costs apart from recording: the two rows above, split.
+      ...(journalOff && referenceFigure && "commit" in reference
+        ? [
+            ratioRow(
+              MATCHING_MEASURE,
+              {
+                measured: journalOff,
+                against: referenceFigure,
+                againstLabel: `\`${reference.commit.slice(0, 7)}\``,
+              },
+              undefined,
+              `${path}; context: the reference build has no journal`,
+            ),
+          ]
+        : []),
     ];
   } catch (error) {
     const reason = message(error);
@@ -342,9 +358,27 @@ async function peerResult(
         mockOf(manyMocks, mockKind, age),
       ),
     ]);
+    const warmup = peerWarmupSeconds(bench);
+    if (warmup > 0) {
+      // Once per instance, on its oldest template mock, rather than before every figure.
+      const warm = (server: MockServer, mocks: BenchMock[], size: string) =>
+        hitTarget(
+          bench,
+          `${kind.name} warm-up, ${size}`,
+          server,
+          mockOf(mocks, "template", "oldest"),
+        );
+      await bench.measureRounds(
+        [
+          warm(few, fewMocks, "10 mocks"),
+          warm(many, manyMocks, `${count(manyMocks.length)} mocks`),
+        ],
+        { durationSeconds: warmup, warmupSeconds: 0, rounds: 1 },
+      );
+    }
     const schedule = {
       durationSeconds: bench.options.echo.peerDurationSeconds,
-      warmupSeconds: peerWarmupSeconds(bench),
+      warmupSeconds: 0,
       rounds: 1,
     };
     const summaries = (await bench.measureRounds(targets, schedule)).map(summarize);
@@ -377,7 +411,7 @@ async function peerSection(bench: EchoBench): Promise<string> {
   return [
     "## Echo and its peers",
     "",
-    `Requests per second for one mock hit, with 10 and with ${count(peerMocks)} mocks defined, against the oldest and the newest mock of each kind. Every server holds the same mocks, created in the same order: half exact paths, half path templates (\`/bench/t<n>/users/{id}\`) that also require a query parameter and a header. Each figure is one ${peerDurationSeconds} s measurement after ${peerWarmupSeconds(bench)} s of warm-up (twice \`--warmup\`: the JVM compiles WireMock's hot paths in its first seconds of load), at ${bench.options.connections} connections, the two sizes alternating; the ratio in brackets is ${count(peerMocks)} ÷ 10.`,
+    `Requests per second for one mock hit, with 10 and with ${count(peerMocks)} mocks defined, against the oldest and the newest mock of each kind. Every server holds the same mocks, created in the same order: half exact paths, half path templates (\`/bench/t<n>/users/{id}\`) that also require a query parameter and a header. Each figure is one ${peerDurationSeconds} s measurement after ${peerWarmupSeconds(bench)} s of warm-up on each instance (twice \`--warmup\`: the JVM compiles WireMock's hot paths in its first seconds of load), at ${bench.options.connections} connections, the two sizes alternating; the ratio in brackets is ${count(peerMocks)} ÷ 10.`,
     "",
     peerTable(results, 10, peerMocks),
   ].join("\n");

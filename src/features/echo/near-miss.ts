@@ -1,5 +1,6 @@
 import type { JournalEntry } from "../../store/journal";
-import type { Endpoint } from "../../store/store";
+import type { BodyCondition, Endpoint, RequestConditions } from "../../store/store";
+import { containsJson } from "./conditions";
 
 /**
  * Why an unmatched request missed the mocks that came closest. Computed when a journal entry is
@@ -14,14 +15,8 @@ export interface NearMiss {
   reasons: string[];
 }
 
-/** The request conditions a mock may carry (`request` of an endpoint). */
-export interface RequestConditions {
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
-  body?: { contains?: string; equals?: string; json?: unknown };
-}
-
-export type Candidate = Endpoint & { request?: RequestConditions };
+/** A mock as the near-miss search sees it. */
+export type Candidate = Endpoint;
 
 export const MAX_NEAR_MISSES = 3;
 
@@ -48,23 +43,28 @@ export function pathReasons(requested: string[], mock: string[]): string[] {
   return reasons;
 }
 
-function containsJson(actual: unknown, expected: unknown): boolean {
-  if (expected !== null && typeof expected === "object" && !Array.isArray(expected)) {
-    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return false;
-    const object = actual as Record<string, unknown>;
-    return Object.entries(expected).every(
-      ([key, value]) => Object.hasOwn(object, key) && containsJson(object[key], value),
-    );
-  }
-  return JSON.stringify(actual) === JSON.stringify(expected);
-}
-
 function parseJson(text: string): { value: unknown } | undefined {
   try {
     return { value: JSON.parse(text) };
   } catch {
     return undefined;
   }
+}
+
+function bodyReason(text: string, condition: BodyCondition): string | undefined {
+  if ("contains" in condition) {
+    return text.includes(condition.contains)
+      ? undefined
+      : `body does not contain \`${condition.contains}\``;
+  }
+  if ("equals" in condition) {
+    return text === condition.equals ? undefined : `body does not equal \`${condition.equals}\``;
+  }
+  const parsed = parseJson(text);
+  if (!parsed) return "body is not JSON, the mock expects JSON";
+  return containsJson(parsed.value, condition.json)
+    ? undefined
+    : `body JSON does not contain \`${JSON.stringify(condition.json)}\``;
 }
 
 /** One sentence per condition the entry fails. */
@@ -85,20 +85,8 @@ export function conditionReasons(entry: JournalEntry, conditions: RequestConditi
       reasons.push(`header \`${name}\` is \`${got}\`, the mock expects \`${want}\``);
     }
   }
-  const body = conditions.body;
-  if (body?.contains !== undefined && !entry.body.includes(body.contains)) {
-    reasons.push(`body does not contain \`${body.contains}\``);
-  }
-  if (body?.equals !== undefined && entry.body !== body.equals) {
-    reasons.push(`body does not equal \`${body.equals}\``);
-  }
-  if (body?.json !== undefined) {
-    const parsed = parseJson(entry.body);
-    if (!parsed) reasons.push("body is not JSON, the mock expects JSON");
-    else if (!containsJson(parsed.value, body.json)) {
-      reasons.push(`body JSON does not contain \`${JSON.stringify(body.json)}\``);
-    }
-  }
+  const reason = conditions.body && bodyReason(entry.body, conditions.body);
+  if (reason) reasons.push(reason);
   return reasons;
 }
 

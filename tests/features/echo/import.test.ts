@@ -52,6 +52,14 @@ paths:
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Pet" }
+  /pets/{petId}:
+    get:
+      responses:
+        "200":
+          description: One pet
+          content:
+            application/json:
+              example: { id: 42, name: Ace }
   /store/inventory:
     get:
       responses:
@@ -110,6 +118,7 @@ describe("OpenAPI import", () => {
     expect(document.data.map((r) => `${r.attributes.verb} ${r.attributes.path}`)).toEqual([
       "GET /pets",
       "POST /pets",
+      "GET /pets/{petId}",
       "GET /store/inventory",
       "DELETE /store/order",
     ]);
@@ -129,6 +138,7 @@ describe("OpenAPI import", () => {
     const created = await call("POST", "/pets");
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({ id: 7, name: "Tom" });
+    expect(await (await call("GET", "/pets/42")).json()).toEqual({ id: 42, name: "Ace" });
     expect(await (await call("GET", "/store/inventory")).text()).toBe("3 cats, 2 dogs");
     expect((await call("DELETE", "/store/order")).status).toBe(204);
   });

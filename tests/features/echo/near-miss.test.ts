@@ -164,3 +164,51 @@ describe("near misses over HTTP", () => {
     expect(single.data.meta.nearMisses).toEqual(expected);
   });
 });
+
+describe("near misses over HTTP, with conditions and templates", () => {
+  const reasonsOf = async (app: ReturnType<typeof echoApp>) => {
+    const response = await app.handle(jsonApiRequest("GET", "/requests?page[size]=1"));
+    const { data } = (await response.json()) as {
+      data: { meta: { nearMisses: { reasons: string[] }[] } }[];
+    };
+    return data[0]?.meta.nearMisses.map((m) => m.reasons);
+  };
+
+  it("names the failed query and header conditions of a template mock", async () => {
+    const app = echoApp();
+    await app.createdId({
+      ...greeting({ path: "/shop/{kind}/{id}" }),
+      request: { query: { lang: "en" }, headers: { "x-tenant": "acme" } },
+    });
+    const call = new Request(`${BASE}/shop/orders/7?lang=de`, { headers: { "x-tenant": "other" } });
+    expect((await app.handle(call)).status).toBe(404);
+    expect(await reasonsOf(app)).toEqual([
+      [
+        "query `lang` is `de`, the mock expects `en`",
+        "header `x-tenant` is `other`, the mock expects `acme`",
+      ],
+    ]);
+  });
+
+  it("names a failed body condition", async () => {
+    const app = echoApp();
+    await app.createdId({
+      ...greeting({ verb: "POST", path: "/search" }),
+      request: { body: { contains: "needle" } },
+    });
+    const call = new Request(`${BASE}/search`, { method: "POST", body: "only hay" });
+    expect((await app.handle(call)).status).toBe(404);
+    expect(await reasonsOf(app)).toEqual([["body does not contain `needle`"]]);
+  });
+
+  it("names a failed JSON body condition", async () => {
+    const app = echoApp();
+    await app.createdId({
+      ...greeting({ verb: "POST", path: "/orders" }),
+      request: { body: { json: { kind: "book" } } },
+    });
+    const call = new Request(`${BASE}/orders`, { method: "POST", body: '{"kind":"pen"}' });
+    expect((await app.handle(call)).status).toBe(404);
+    expect(await reasonsOf(app)).toEqual([['body JSON does not contain `{"kind":"book"}`']]);
+  });
+});

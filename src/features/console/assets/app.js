@@ -106,7 +106,7 @@ function Editor({ mock, onSaved, onCancel }) {
           ${VERBS.map((v) => html`<option value=${v}>${v}</option>`)}
         </select>
       <//>
-      <${Field} label="Path" name="path" errors=${errors} hint="Starts with /">
+      <${Field} label="Path" name="path" errors=${errors} hint="Starts with /; {name} matches one segment">
         <input name="path" value=${form.path} onInput=${set("path")} autocomplete="off" spellcheck="false" />
       <//>
       <${Field} label="Status" name="code" errors=${errors}>
