@@ -24,25 +24,22 @@ export interface CompiledMock {
   order: ResponseOrder | undefined;
 }
 
-function compileResponse(response: MockResponse, pointer: string): CompiledResponse {
+function compileResponse(response: MockResponse): CompiledResponse {
   if (!response.template) return { response };
   return {
     response,
-    ...(response.body !== undefined && {
-      body: compileTemplate(response.body, `${pointer}/body`),
-    }),
+    ...(response.body !== undefined && { body: compileTemplate(response.body) }),
     headers: Object.entries(response.headers ?? {}).map(([name, value]) => [
       name,
-      compileTemplate(value, `${pointer}/headers/${name}`),
+      compileTemplate(value),
     ]),
   };
 }
 
 export function compileMock(endpoint: Endpoint): CompiledMock {
-  const pointer = "/data/attributes";
   const responses = endpoint.responses
-    ? endpoint.responses.map((r, i) => compileResponse(r, `${pointer}/responses/${i}`))
-    : [compileResponse(endpoint.response ?? { code: 200 }, `${pointer}/response`)];
+    ? endpoint.responses.map(compileResponse)
+    : [compileResponse(endpoint.response ?? { code: 200 })];
   return {
     endpoint,
     conditions: compileConditions(endpoint.request),

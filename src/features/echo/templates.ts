@@ -80,14 +80,15 @@ function refusedNode(node: unknown): string | undefined {
   return undefined;
 }
 
-/** Compiles a template, or throws a 422 naming `pointer` with Handlebars' reason. */
-export function compileTemplate(source: string, pointer: string): Template {
-  const options = {
-    knownHelpers: KNOWN_HELPERS,
-    knownHelpersOnly: true,
-    noEscape: true,
-    strict: false,
-  };
+const OPTIONS = {
+  knownHelpers: KNOWN_HELPERS,
+  knownHelpersOnly: true,
+  noEscape: true,
+  strict: false,
+};
+
+/** Throws a 422 naming `pointer` with Handlebars' reason when the template does not compile. */
+export function checkTemplate(source: string, pointer: string): void {
   try {
     const refused = refusedNode(handlebars.parse(source));
     if (refused) {
@@ -96,7 +97,7 @@ export function compileTemplate(source: string, pointer: string): Template {
       );
     }
     // precompile runs the whole compiler now, so every error shows at create or update.
-    handlebars.precompile(source, options);
+    handlebars.precompile(source, OPTIONS);
   } catch (error) {
     // Parse errors span lines (position, excerpt, caret, expectation): keep the first and last.
     const lines = (error instanceof Error ? error.message : String(error)).split("\n");
@@ -105,7 +106,14 @@ export function compileTemplate(source: string, pointer: string): Template {
       pointer,
     });
   }
-  const compiled = handlebars.compile<TemplateContext>(source, options);
+}
+
+/**
+ * A checked template, ready to render. Handlebars compiles it on the first render and keeps the
+ * result, so an index holding thousands of templates is built without compiling them all.
+ */
+export function compileTemplate(source: string): Template {
+  const compiled = handlebars.compile<TemplateContext>(source, OPTIONS);
   return (context, data) =>
     compiled(context, {
       data,

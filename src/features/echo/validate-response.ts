@@ -15,7 +15,7 @@ import {
   rejectUnknownMembers,
   TOKEN,
 } from "./rules";
-import { compileTemplate } from "./templates";
+import { checkTemplate } from "./templates";
 
 /** Checks a mock's `response`, or its `responses` list. */
 
@@ -142,9 +142,9 @@ export function checkResponse(
     throw unprocessable(`${pointer}/delay/min`, "`min` must not be above `max`");
   }
   if (response.template) {
-    if (response.body !== undefined) compileTemplate(response.body, `${pointer}/body`);
+    if (response.body !== undefined) checkTemplate(response.body, `${pointer}/body`);
     for (const [name, header] of Object.entries(response.headers ?? {})) {
-      compileTemplate(header, `${pointer}/headers/${pointerPart(name)}`);
+      checkTemplate(header, `${pointer}/headers/${pointerPart(name)}`);
     }
   }
   return response;
