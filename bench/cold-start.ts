@@ -28,13 +28,32 @@ const joinAndExec = (procs: string, cmd: string[]) => [
   ...cmd,
 ];
 
-function tryWrite(path: string, value: string): string | undefined {
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Makes the cgroup `dir` and writes its limit files, in order; the reason when it cannot. */
+function makeCgroup(
+  dir: string,
+  files: [name: string, value: string][],
+  description: string,
+): CpuLimit | { failed: string } {
   try {
-    writeFileSync(path, value);
-    return undefined;
+    mkdirSync(dir);
   } catch (error) {
-    return `${path}: ${error instanceof Error ? error.message : String(error)}`;
+    return { failed: `${dir}: ${message(error)}` };
   }
+  for (const [name, value] of files) {
+    try {
+      writeFileSync(join(dir, name), value);
+    } catch (error) {
+      rmdirSync(dir);
+      return { failed: `${join(dir, name)}: ${message(error)}` };
+    }
+  }
+  return {
+    description,
+    wrap: (cmd) => joinAndExec(join(dir, "cgroup.procs"), cmd),
+    remove: () => rmdirSync(dir),
+  };
 }
 
 /** A cgroup limited to `share` of one CPU (v2 `cpu.max`, else v1 `cpu.cfs_quota_us`), or why not. */
@@ -43,50 +62,31 @@ export function createCpuLimit(share: number): CpuLimit | { skipped: string } {
   const name = `tocos-bench-${process.pid}`;
   const reasons: string[] = [];
 
-  const v2Root = "/sys/fs/cgroup";
-  const v2Controllers = join(v2Root, "cgroup.controllers");
-  if (
-    existsSync(v2Controllers) &&
-    readFileSync(v2Controllers, "utf8").split(/\s+/).includes("cpu")
-  ) {
-    const dir = join(v2Root, name);
-    try {
-      mkdirSync(dir);
-      const failed = tryWrite(join(dir, "cpu.max"), `${quota} ${PERIOD_US}`);
-      if (!failed) {
-        return {
-          description: `cgroup v2 \`cpu.max\` = \`${quota} ${PERIOD_US}\``,
-          wrap: (cmd) => joinAndExec(join(dir, "cgroup.procs"), cmd),
-          remove: () => rmdirSync(dir),
-        };
-      }
-      rmdirSync(dir);
-      reasons.push(failed);
-    } catch (error) {
-      reasons.push(`${dir}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  const v2Controllers = "/sys/fs/cgroup/cgroup.controllers";
+  const v2 =
+    existsSync(v2Controllers) && readFileSync(v2Controllers, "utf8").split(/\s+/).includes("cpu");
+  if (v2) {
+    const made = makeCgroup(
+      join("/sys/fs/cgroup", name),
+      [["cpu.max", `${quota} ${PERIOD_US}`]],
+      `cgroup v2 \`cpu.max\` = \`${quota} ${PERIOD_US}\``,
+    );
+    if (!("failed" in made)) return made;
+    reasons.push(made.failed);
   } else reasons.push("no cgroup v2 cpu controller");
 
   const v1Root = "/sys/fs/cgroup/cpu";
   if (existsSync(join(v1Root, "cpu.cfs_quota_us"))) {
-    const dir = join(v1Root, name);
-    try {
-      mkdirSync(dir);
-      const failed =
-        tryWrite(join(dir, "cpu.cfs_period_us"), String(PERIOD_US)) ??
-        tryWrite(join(dir, "cpu.cfs_quota_us"), quota);
-      if (!failed) {
-        return {
-          description: `cgroup v1 \`cpu.cfs_quota_us\` = ${quota} per ${PERIOD_US} µs`,
-          wrap: (cmd) => joinAndExec(join(dir, "cgroup.procs"), cmd),
-          remove: () => rmdirSync(dir),
-        };
-      }
-      rmdirSync(dir);
-      reasons.push(failed);
-    } catch (error) {
-      reasons.push(`${dir}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const made = makeCgroup(
+      join(v1Root, name),
+      [
+        ["cpu.cfs_period_us", String(PERIOD_US)],
+        ["cpu.cfs_quota_us", quota],
+      ],
+      `cgroup v1 \`cpu.cfs_quota_us\` = ${quota} per ${PERIOD_US} µs`,
+    );
+    if (!("failed" in made)) return made;
+    reasons.push(made.failed);
   } else reasons.push("no cgroup v1 cpu controller");
   return { skipped: `no writable CPU cgroup (${reasons.join("; ")})` };
 }

@@ -10,13 +10,17 @@
 export interface Sample {
   /** When it was sent, in ms from the first request. */
   sentMs: number;
+  /** From sending to the whole answer, as the client saw it. */
   latencyMs: number;
+  /** The upstream race as the service timed it: `Server-Timing: upstream;dur=…`; NaN when absent. */
+  raceMs: number;
   status: number;
   /** Upstream attempts, from `Server-Timing: upstream;…;desc="N attempts"`; 0 when absent. */
   attempts: number;
 }
 
 const ATTEMPTS = /desc="(\d+) attempts?"/;
+const RACE = /upstream;dur=([\d.]+)/;
 
 async function send(url: string, sentMs: number): Promise<Sample> {
   const started = performance.now();
@@ -27,11 +31,18 @@ async function send(url: string, sentMs: number): Promise<Sample> {
     return {
       sentMs,
       latencyMs: performance.now() - started,
+      raceMs: Number(RACE.exec(timing)?.[1] ?? Number.NaN),
       status: response.status,
       attempts: Number(ATTEMPTS.exec(timing)?.[1] ?? 0),
     };
   } catch {
-    return { sentMs, latencyMs: performance.now() - started, status: 0, attempts: 0 };
+    return {
+      sentMs,
+      latencyMs: performance.now() - started,
+      raceMs: Number.NaN,
+      status: 0,
+      attempts: 0,
+    };
   }
 }
 

@@ -83,6 +83,34 @@ export function dynamoJournal(
     return Item ? String(Item.before) : "";
   };
 
+  /** The items of one partition, newest first, page by page, as long as the caller reads. */
+  async function* newestFirst(
+    partition: string,
+    range: string,
+    values: Record<string, string>,
+    limit?: number,
+  ) {
+    let startKey: Item | undefined;
+    do {
+      const page = await guard(
+        documents.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: `#pk = :pk AND #sk ${range}`,
+            ExpressionAttributeNames: { "#pk": PK, "#sk": SK },
+            ExpressionAttributeValues: { ":pk": partition, ...values },
+            ScanIndexForward: false,
+            ConsistentRead: true,
+            Limit: limit,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      yield* page.Items ?? [];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
   /** Up to `need` matching entries of one shard, newest first, below `before`, above `floor`. */
   const shardEntries = async (
     partition: string,
@@ -93,59 +121,23 @@ export function dynamoJournal(
   ) => {
     const found: JournalEntry[] = [];
     const nowSeconds = Math.floor(now() / 1000);
-    let startKey: Item | undefined;
-    do {
-      const page = await guard(
-        documents.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: "#pk = :pk AND #sk < :before",
-            ExpressionAttributeNames: { "#pk": PK, "#sk": SK },
-            ExpressionAttributeValues: { ":pk": partition, ":before": before },
-            ScanIndexForward: false,
-            ConsistentRead: true,
-            Limit: Math.max(need, 25),
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        if (String(item[SK]) <= floor) return found;
-        // TTL deletion lags; an expired entry is already gone as far as readers go.
-        if (Number(item[JOURNAL_KEYS.ttlAttribute]) < nowSeconds) continue;
-        const entry = toEntry(item);
-        if (matchesQuery(entry, query)) found.push(entry);
-        if (found.length >= need) return found;
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = newestFirst(partition, "< :before", { ":before": before }, Math.max(need, 25));
+    for await (const item of items) {
+      if (String(item[SK]) <= floor) break;
+      // TTL deletion lags; an expired entry is already gone as far as readers go.
+      if (Number(item[JOURNAL_KEYS.ttlAttribute]) < nowSeconds) continue;
+      const entry = toEntry(item);
+      if (matchesQuery(entry, query)) found.push(entry);
+      if (found.length >= need) break;
+    }
     return found;
   };
 
   /** The hours holding entries, newest first, from `fromHour` back to `floorHour`. */
   async function* hours(fromHour: string, floorHour: string) {
-    let startKey: Item | undefined;
-    do {
-      const page = await guard(
-        documents.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :floor AND :from",
-            ExpressionAttributeNames: { "#pk": PK, "#sk": SK },
-            ExpressionAttributeValues: {
-              ":pk": JOURNAL_KEYS.hoursPartition,
-              ":floor": floorHour,
-              ":from": fromHour,
-            },
-            ScanIndexForward: false,
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) yield String(item[SK]);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const range = { ":floor": floorHour, ":from": fromHour };
+    const items = newestFirst(JOURNAL_KEYS.hoursPartition, "BETWEEN :floor AND :from", range);
+    for await (const item of items) yield String(item[SK]);
   }
 
   return {

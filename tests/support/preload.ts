@@ -9,11 +9,26 @@ import { launchSharedDynamoDbLocal } from "./dynamodb-local";
  * chosen files starts it only when a file asks for it. Every instance stops when the run ends.
  */
 
+/** `bun test` options that take the next argument as their value. */
+const VALUED_OPTIONS = new Set([
+  "--timeout",
+  "-t",
+  "--test-name-pattern",
+  "--rerun-each",
+  "--preload",
+  "--reporter",
+  "--reporter-outfile",
+  "--coverage-dir",
+  "--seed",
+  "--max-concurrency",
+]);
+
 /** The paths or filters given after `bun test`; bun passes only the first file in argv. */
 function testFilters(): string[] | undefined {
   try {
     const args = readFileSync("/proc/self/cmdline", "utf8").split("\0").filter(Boolean);
-    return args.slice(args.indexOf("test") + 1).filter((arg) => !arg.startsWith("-"));
+    const rest = args.slice(args.indexOf("test") + 1);
+    return rest.filter((arg, i) => !arg.startsWith("-") && !VALUED_OPTIONS.has(rest[i - 1] ?? ""));
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test";
+import type { JournalEntry } from "../../../src/store/journal";
 import { BASE } from "../../support/http";
 import { echoApp, firstError, greeting, JSONAPI, jsonApiRequest } from "./support";
 
@@ -7,17 +8,8 @@ import { echoApp, firstError, greeting, JSONAPI, jsonApiRequest } from "./suppor
 interface RequestResource {
   type: string;
   id: string;
-  attributes: {
-    time: string;
-    method: string;
-    path: string;
-    query: string;
-    headers: Record<string, string>;
-    body: string;
-    bodyTruncated: boolean;
-    status: number;
-    endpoint: string | null;
-  };
+  attributes: Omit<JournalEntry, "id">;
+
   meta?: { nearMisses: { endpoint: string; verb: string; path: string; reasons: string[] }[] };
 }
 

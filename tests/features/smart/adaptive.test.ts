@@ -33,12 +33,12 @@ function delayAfter(values: number[], settings: HedgeDelaySettings = auto): Hedg
 const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe("LatencyWindow", () => {
-  it("gives nearest-rank percentiles of what it holds", () => {
-    const window = new LatencyWindow(100);
-    for (const value of oneTo(100).reverse()) window.add(value);
-    expect(window.percentile(50)).toBe(50);
-    expect(window.percentile(95)).toBe(95);
-    expect(window.percentile(100)).toBe(100);
+  it("gives the value of rank ⌈p(n + 1)⌉: a new value exceeds it with probability 1 − p", () => {
+    const window = new LatencyWindow(199);
+    for (const value of oneTo(199).reverse()) window.add(value);
+    expect(window.percentile(50)).toBe(100);
+    expect(window.percentile(95)).toBe(190);
+    expect(window.percentile(100)).toBe(199);
     expect(window.percentile(0.1)).toBe(1);
   });
 
@@ -60,8 +60,8 @@ describe("LatencyWindow", () => {
       window.add(value);
     }
     const last = all.slice(-50).sort((a, b) => a - b);
-    expect(window.percentile(95)).toBe(last[Math.ceil(0.95 * 50) - 1]);
-    expect(window.percentile(50)).toBe(last[24]);
+    expect(window.percentile(95)).toBe(last[Math.ceil(0.95 * 51) - 1]);
+    expect(window.percentile(50)).toBe(last[25]);
   });
 
   it("has no percentile while empty", () => {
@@ -80,8 +80,8 @@ describe("HedgeDelay: auto", () => {
   });
 
   it("follows the configured percentile of recent successful latencies", () => {
-    expect(delayAfter(oneTo(100)).currentMs()).toBe(95);
-    expect(delayAfter(oneTo(100), { ...auto, percentile: 50 }).currentMs()).toBe(50);
+    expect(delayAfter(oneTo(199)).currentMs()).toBe(190);
+    expect(delayAfter(oneTo(199), { ...auto, percentile: 50 }).currentMs()).toBe(100);
   });
 
   it("follows recent latencies only: an upstream that slows down raises it", () => {
@@ -107,6 +107,13 @@ describe("HedgeDelay: auto", () => {
     expect(delay.forRequest(1_000)).toBe(400);
     expect(delay.forRequest(undefined)).toBe(400);
     expect(new HedgeDelay(auto).forRequest(100)).toBe(100);
+  });
+
+  it("learns from the first attempt only: hedges are picked by the race", () => {
+    const delay = new HedgeDelay(auto);
+    for (let i = 0; i < 100; i++) delay.observe([success(500), success(5, 1), success(5, 2)]);
+    expect(delay.samples).toBe(100);
+    expect(delay.currentMs()).toBe(500);
   });
 
   it("counts an aborted first attempt as a lower bound, and ignores failures and aborted hedges", () => {

@@ -1,10 +1,17 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { createApp } from "../../../src/app";
-import type { Config } from "../../../src/config";
-import { createMetrics } from "../../../src/observability/metrics";
-import { testApp, testDeps } from "../../support/app";
-import { ok, type Reply, startFakeUpstream, status } from "../../support/fake-upstream";
-import { type SmartFixture, smartFixture, smartLogs } from "./support";
+import { createApp } from "../../src/app";
+import type { Config } from "../../src/config";
+import { createMetrics } from "../../src/observability/metrics";
+import { type SmartFixture, smartFixture, smartLogs } from "../features/smart/support";
+import { testApp, testDeps } from "../support/app";
+import { ok, type Reply, startFakeUpstream, status } from "../support/fake-upstream";
+
+/**
+ * The adaptive delay and the budget over a loopback upstream with real timers: on a loaded
+ * machine a first attempt slower than the 300 ms delay fires hedges and spends budget, so these
+ * run in the hardening tier. The algorithm itself is tested in simulated time in
+ * tests/features/smart/adaptive.test.ts.
+ */
 
 let fixture: SmartFixture | undefined;
 const start = (replies: Reply[] | ((index: number) => Reply), config = {}) => {
