@@ -1,12 +1,12 @@
 import type { AppDeps } from "./app";
 import type { Config } from "./config";
-import { abortableSleep } from "./features/echo/responder";
 import { createFactorialService } from "./features/factorial/service";
 import { createUpstreamClient, loopbackWorkUrl } from "./features/smart";
 import { systemTimers } from "./features/smart/hedge";
 import { createUserSnapshot } from "./features/tocos";
 import type { Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
+import { abortableSleep } from "./sleep";
 import type { Store } from "./store/store";
 
 /**

@@ -21,19 +21,6 @@ export interface ResponderDeps extends TemplateData {
   hit(id: string): Promise<number | undefined>;
 }
 
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 function weighted(responses: CompiledResponse[], random: () => number): CompiledResponse {
   const total = responses.reduce((sum, r) => sum + (r.response.weight ?? 1), 0);
   let left = random() * total;

@@ -1,12 +1,13 @@
 import { Elysia } from "elysia";
 import { notFound } from "../../errors";
 import type { Logger } from "../../observability/logger";
+import { abortableSleep } from "../../sleep";
 import type { EndpointStore } from "../../store/store";
 import { type CompiledMock, mockCatalogue } from "./catalogue";
 import type { RequestView } from "./conditions";
 import { sandboxHtml } from "./mock";
 import type { RecordRequest } from "./recorder";
-import { abortableSleep, type ResponderDeps, respond } from "./responder";
+import { type ResponderDeps, respond } from "./responder";
 import type { TemplateContext } from "./templates";
 import { isReservedPath, LIMITS, VERBS } from "./validation";
 

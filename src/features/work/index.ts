@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
 import { ApiError, badParameter } from "../../errors";
+import { abortableSleep } from "../../sleep";
 import { ErrorResponse } from "../docs/schemas";
 import { type WorkProfile, WorkSimulation } from "./simulation";
 
@@ -26,20 +27,6 @@ export function parseSeed(raw: string | string[] | undefined): number | undefine
     );
   }
   return value;
-}
-
-/** Resolves after `ms`, or at once when the client goes away: nobody is left to answer. */
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 export const WorkAnswerSchema = t.Object({
