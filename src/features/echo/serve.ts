@@ -1,8 +1,9 @@
 import { Elysia } from "elysia";
-import { notFound } from "../../errors";
+import { ApiError, notFound } from "../../errors";
 import type { Logger } from "../../observability/logger";
 import { abortableSleep } from "../../sleep";
 import type { EndpointStore } from "../../store/store";
+import { readLimited } from "./body";
 import { type CompiledMock, mockCatalogue } from "./catalogue";
 import type { RequestView } from "./conditions";
 import { sandboxHtml } from "./mock";
@@ -27,6 +28,8 @@ export interface MockDeps {
 }
 
 /** The request as conditions and templates see it; the body is read once, and only if asked. */
+const utf8 = new TextDecoder("utf-8");
+
 type MockRequestView = RequestView & { textRead(): Promise<string> | undefined };
 
 function requestView(request: Request): MockRequestView {
@@ -48,7 +51,14 @@ function requestView(request: Request): MockRequestView {
     },
     header: (name) => request.headers.get(name),
     text: () => {
-      text ??= request.text().catch(() => "");
+      text ??= readLimited(request, LIMITS.requestBytes).then(
+        (bytes) => utf8.decode(bytes),
+        (error: unknown) => {
+          // An oversize body is the client's to fix; a client that went away is owed nothing.
+          if (error instanceof ApiError && error.status === 413) throw error;
+          return "";
+        },
+      );
       return text;
     },
     json: () => {

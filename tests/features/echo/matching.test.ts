@@ -119,6 +119,13 @@ describe("request conditions", () => {
     expect(await answer(handle, "/b", post("hay"))).toBe("404");
   });
 
+  it("refuses a body over the size limit with 413 instead of reading it whole", async () => {
+    const { handle } = await appWith(postMock({ contains: "needle" }));
+    const response = await handle(req("/b", post(`needle${"x".repeat(1024 * 1024)}`)));
+    expect(response.status).toBe(413);
+    expect((await firstError(response)).code).toBe("payload_too_large");
+  });
+
   it("matches a body that equals a text", async () => {
     const { handle } = await appWith(postMock({ equals: "exact" }));
     expect(await answer(handle, "/b", post("exact"))).toBe("hit");
