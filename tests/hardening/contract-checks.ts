@@ -69,6 +69,17 @@ export function errorFormatProblem(answer: Answer): string | undefined {
  * The mocks the service acknowledged, kept from its own answers: a 201 adds one, a 200 to a
  * PATCH replaces one, a 204 to a DELETE removes one. Nothing else may change the store.
  */
+/**
+ * A mock this model answers for exactly: one fixed response at a literal path, with no request
+ * conditions, template or fault. Sequences, conditions and templates have their own tests.
+ */
+const isPredictable = (mock: Endpoint) =>
+  mock.response !== undefined &&
+  mock.request === undefined &&
+  mock.response.template !== true &&
+  mock.response.fault === undefined &&
+  !mock.path.includes("{");
+
 export class AcknowledgedEndpoints {
   readonly #byId = new Map<string, Endpoint>();
   creations = 0;
@@ -95,9 +106,20 @@ export class AcknowledgedEndpoints {
   /** The stored mock answering `method path`, if one was acknowledged. */
   mockFor(method: string, path: string): Endpoint | undefined {
     for (const endpoint of this.#byId.values()) {
-      if (endpoint.verb === method && endpoint.path === path) return endpoint;
+      if (isPredictable(endpoint) && endpoint.verb === method && endpoint.path === path) {
+        return endpoint;
+      }
     }
     return undefined;
+  }
+
+  /** Whether a mock whose answer this model cannot predict may have answered the request. */
+  mayHaveAnswered(method: string, path: string): boolean {
+    for (const endpoint of this.#byId.values()) {
+      if (isPredictable(endpoint) || endpoint.verb !== method) continue;
+      if (endpoint.path === path || endpoint.path.includes("{")) return true;
+    }
+    return false;
   }
 
   /** In creation order, as `GET /endpoints` lists them. */
