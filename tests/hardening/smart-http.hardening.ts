@@ -8,6 +8,8 @@ import { errorsOf, freePort } from "../support/http";
  * Exact timing is checked in simulated time by tests/features/smart/hedge.test.ts.
  */
 const LATE_MS = 250;
+/** How much earlier than its delay a hedge may appear to arrive upstream. */
+const EARLY_MS = 50;
 
 let fixture: SmartFixture | undefined;
 const start = (replies: Reply[] | ((index: number) => Reply), config = {}) => {
@@ -44,9 +46,11 @@ describe("GET /api/smart: winning", () => {
     const { response } = await f.smart("?timeout=2000");
     expect(response.status).toBe(200);
     const [, second, third] = gaps(f);
-    expect(second).toBeGreaterThanOrEqual(298);
+    // Gaps are taken where the upstream receives the requests: on a loaded machine the first one
+    // can arrive late, which shortens the gap. The exact 300 ms is checked in simulated time.
+    expect(second).toBeGreaterThanOrEqual(300 - EARLY_MS);
     expect(second).toBeLessThan(300 + LATE_MS);
-    expect(third).toBeGreaterThanOrEqual(298);
+    expect(third).toBeGreaterThanOrEqual(300 - EARLY_MS);
     expect(third).toBeLessThan(300 + LATE_MS);
   });
 
