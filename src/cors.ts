@@ -16,16 +16,27 @@ function allowedOrigin(origins: Origins, list: Set<string> | undefined, request:
   return origin !== null && list.has(origin) ? origin : undefined;
 }
 
-/** CORS headers on every response, mocks and errors included. */
+/**
+ * CORS headers on every response, mocks and errors included. With any origin allowed they are the
+ * same on every response: Elysia's default headers, with no hook to run per request.
+ */
 export function corsHeaders(origins: Origins) {
-  const list = Array.isArray(origins) ? new Set(origins) : undefined;
-  return new Elysia({ name: "cors" }).onRequest(({ request, set }) => {
+  const plugin = new Elysia({ name: "cors" });
+  if (origins === "off") return plugin;
+  if (origins === "*") {
+    return plugin.headers({
+      "access-control-allow-origin": "*",
+      "access-control-expose-headers": EXPOSED,
+    });
+  }
+  const list = new Set(origins);
+  return plugin.onRequest(({ request, set }) => {
     const origin = allowedOrigin(origins, list, request);
     if (origin !== undefined) {
       set.headers["access-control-allow-origin"] = origin;
       set.headers["access-control-expose-headers"] = EXPOSED;
     }
-    if (list) set.headers.vary = "Origin";
+    set.headers.vary = "Origin";
   });
 }
 

@@ -20,7 +20,7 @@ function readConfig() {
 const config = readConfig();
 // Off Lambda, log lines are written at most every 20 ms: one write for many requests.
 const logger = createLogger(config.logLevel, undefined, { batchMs: config.onLambda ? 0 : 20 });
-process.on("exit", () => logger.flush());
+process.on("exit", () => void logger.flush());
 // The store opens before the server listens, so the readiness check passes only once it can serve.
 openStore(config, logger).then(serve, (error: unknown) => {
   logger.error("the store could not be opened", {
@@ -64,7 +64,8 @@ function serve(store: Store) {
     await store.close();
     deps.close();
     logger.info("stopped");
-    logger.flush();
+    // Every buffered line is handed to stdout before the process ends.
+    await logger.flush();
     process.exit(0);
   }
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

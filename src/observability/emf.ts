@@ -7,6 +7,7 @@ import {
   smartResultMetricName,
   upstreamMetricName,
 } from "./metric-names";
+import { writeStdout } from "./stdout";
 
 /**
  * CloudWatch Embedded Metric Format: metrics carried by JSON lines on stdout, which CloudWatch
@@ -19,7 +20,7 @@ import {
  * request, and nothing waits in memory past the turn that produced it.
  */
 
-export type EmfSink = (chunk: string) => void;
+export type EmfSink = (chunk: string) => unknown;
 
 export interface EmfWriter {
   /** One answered request; `route` is already a bounded label. */
@@ -44,9 +45,7 @@ export interface EmfOptions {
 /** The specification caps a metric's value array at 100 entries. */
 export const MAX_VALUES_PER_METRIC = 100;
 
-const stdoutSink: EmfSink = (chunk) => {
-  process.stdout.write(chunk);
-};
+const stdoutSink: EmfSink = writeStdout;
 
 const COUNT = "Count";
 const MILLISECONDS = "Milliseconds";

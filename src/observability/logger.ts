@@ -1,4 +1,5 @@
 import type { LogLevel } from "../config";
+import { writeStdout } from "./stdout";
 
 /**
  * Structured JSON logs, one line per event, on stdout. Lines are buffered and
@@ -25,15 +26,17 @@ export interface Logger {
     durationMs: number,
     requestId: string,
   ): void;
-  /** Writes out whatever is buffered; called at shutdown. */
-  flush(): void;
+  /**
+   * Writes out whatever is buffered; called at shutdown. Settles once the lines are written,
+   * or at once when the sink writes synchronously.
+   */
+  flush(): Promise<void>;
 }
 
-export type LogSink = (chunk: string) => void;
+/** Takes a chunk of lines; may return a promise that settles once they are written. */
+export type LogSink = (chunk: string) => unknown;
 
-const stdoutSink: LogSink = (chunk) => {
-  process.stdout.write(chunk);
-};
+const stdoutSink: LogSink = writeStdout;
 
 export interface LoggerOptions {
   /**
@@ -55,12 +58,12 @@ export function createLogger(
 
   const schedule = () => (batchMs > 0 ? setTimeout(flush, batchMs).unref() : setImmediate(flush));
 
-  const flush = () => {
+  const flush = async () => {
     scheduled = false;
     if (buffer === "") return;
     const chunk = buffer;
     buffer = "";
-    sink(chunk);
+    await sink(chunk);
   };
 
   const append = (line: string) => {

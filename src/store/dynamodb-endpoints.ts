@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { StoreUnavailableError } from "../errors";
 import { TABLE_KEYS } from "./dynamodb-keys";
 import {
@@ -47,7 +46,7 @@ function routeItemKey(verb: string, key: string) {
   const partition =
     Buffer.byteLength(readable, "utf8") <= MAX_PARTITION_KEY_BYTES
       ? readable
-      : `ROUTEHASH#${verb} ${createHash("sha256").update(key, "utf8").digest("hex")}`;
+      : `ROUTEHASH#${verb} ${new Bun.CryptoHasher("sha256").update(key, "utf8").digest("hex")}`;
   return { [PK]: partition, [SK]: ROUTE_SORT };
 }
 

@@ -1,6 +1,4 @@
-import { Database, type Statement } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type { Database, Statement } from "bun:sqlite";
 import { StoreUnavailableError } from "../errors";
 import type { Logger } from "../observability/logger";
 import {
@@ -9,6 +7,7 @@ import {
   type JournalQuery,
   type JournalStore,
 } from "./journal";
+import { openDatabase } from "./sqlite-connection";
 
 /**
  * The journal on SQLite, on its own connection to the store's file. Recording only puts the entry
@@ -85,8 +84,7 @@ class JournalConnection {
   readonly write: (entries: JournalEntry[]) => void;
 
   constructor(path: string, size: number, busyTimeoutMs: number) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { create: true, readwrite: true, strict: true });
+    this.db = openDatabase(path);
     try {
       this.db.run(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`);
       this.db.run("PRAGMA journal_mode = WAL");

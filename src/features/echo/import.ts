@@ -1,4 +1,4 @@
-import { parse as parseYaml } from "yaml";
+import type * as Yaml from "yaml";
 import { ApiError, type ErrorObject } from "../../errors";
 import type { Endpoint, EndpointAttributes, EndpointStore } from "../../store/store";
 import { JSONAPI_MEDIA_TYPE, readLimited } from "./body";
@@ -53,7 +53,9 @@ export async function readImportDocument(request: Request): Promise<unknown> {
   }
   const text = new TextDecoder().decode(await readLimited(request, IMPORT_LIMITS.bytes));
   try {
-    return isJson ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    // Loaded on the first YAML import, not at start-up.
+    const yaml = isJson ? undefined : (require("yaml") as typeof Yaml);
+    return yaml ? yaml.parse(text, { maxAliasCount: 100 }) : JSON.parse(text);
   } catch (error) {
     const why = error instanceof Error ? error.message.split("\n")[0] : "it could not be parsed";
     throw new ApiError(400, "malformed_body", `The document could not be parsed: ${why}`);

@@ -1,4 +1,4 @@
-import { sample } from "openapi-sampler";
+import type * as Sampler from "openapi-sampler";
 
 /**
  * Turns an OpenAPI 3.0 or 3.1 document into mocks: one per operation, at the operation's path
@@ -74,7 +74,12 @@ function exampleOf(document: Json, media: Json): { value: unknown } | undefined 
   const schema = resolve(document, media.schema);
   if (isObject(schema)) {
     return {
-      value: sample(schema as never, { skipWriteOnly: true, quiet: true }, document as never),
+      // Loaded on the first OpenAPI import, not at start-up.
+      value: (require("openapi-sampler") as typeof Sampler).sample(
+        schema as never,
+        { skipWriteOnly: true, quiet: true },
+        document as never,
+      ),
     };
   }
   return undefined;

@@ -1,4 +1,4 @@
-import Handlebars from "handlebars";
+import type Handlebars from "handlebars";
 import { ApiError } from "../../errors";
 
 /**
@@ -32,25 +32,36 @@ export const MAX_TEMPLATE_OUTPUT_BYTES = 1024 * 1024;
 
 type HelperOptions = Handlebars.HelperOptions & { data: { root: unknown } & TemplateData };
 
-const handlebars = Handlebars.create();
 const optionsOf = (args: unknown[]) => args[args.length - 1] as HelperOptions;
 
-handlebars.registerHelper("json", (...args: unknown[]) =>
-  JSON.stringify(args.length > 1 ? (args[0] ?? null) : null),
-);
-handlebars.registerHelper("now", (...args: unknown[]) => {
-  const ms = optionsOf(args).data.now();
-  return args[0] === "epoch" ? String(Math.floor(ms / 1000)) : new Date(ms).toISOString();
-});
-handlebars.registerHelper("uuid", () => crypto.randomUUID());
-handlebars.registerHelper("randomInt", (min: unknown, max: unknown, ...rest: unknown[]) => {
-  const low = Number(min);
-  const high = Number(max);
-  if (!Number.isInteger(low) || !Number.isInteger(high) || low > high) {
-    throw new Error("randomInt needs two integers, min ≤ max");
-  }
-  return String(low + Math.floor(optionsOf(rest).data.random() * (high - low + 1)));
-});
+/**
+ * The Handlebars environment with this module's helpers. It is built on the first template
+ * checked or rendered: loading Handlebars is a large share of start-up, and most mocks have no
+ * template.
+ */
+let environment: typeof Handlebars | undefined;
+function handlebars(): typeof Handlebars {
+  if (environment) return environment;
+  const created = (require("handlebars") as typeof Handlebars).create();
+  created.registerHelper("json", (...args: unknown[]) =>
+    JSON.stringify(args.length > 1 ? (args[0] ?? null) : null),
+  );
+  created.registerHelper("now", (...args: unknown[]) => {
+    const ms = optionsOf(args).data.now();
+    return args[0] === "epoch" ? String(Math.floor(ms / 1000)) : new Date(ms).toISOString();
+  });
+  created.registerHelper("uuid", () => crypto.randomUUID());
+  created.registerHelper("randomInt", (min: unknown, max: unknown, ...rest: unknown[]) => {
+    const low = Number(min);
+    const high = Number(max);
+    if (!Number.isInteger(low) || !Number.isInteger(high) || low > high) {
+      throw new Error("randomInt needs two integers, min ≤ max");
+    }
+    return String(low + Math.floor(optionsOf(rest).data.random() * (high - low + 1)));
+  });
+  environment = created;
+  return created;
+}
 
 const KNOWN_HELPERS = { json: true, now: true, uuid: true, randomInt: true };
 const REFUSED = new Set([
@@ -90,14 +101,14 @@ const OPTIONS = {
 /** Throws a 422 naming `pointer` with Handlebars' reason when the template does not compile. */
 export function checkTemplate(source: string, pointer: string): void {
   try {
-    const refused = refusedNode(handlebars.parse(source));
+    const refused = refusedNode(handlebars().parse(source));
     if (refused) {
       throw new Error(
         `${refused.startsWith("Partial") ? "partials" : "decorators"} are not available`,
       );
     }
     // precompile runs the whole compiler now, so every error shows at create or update.
-    handlebars.precompile(source, OPTIONS);
+    handlebars().precompile(source, OPTIONS);
   } catch (error) {
     // Parse errors span lines (position, excerpt, caret, expectation): keep the first and last.
     const lines = (error instanceof Error ? error.message : String(error)).split("\n");
@@ -113,7 +124,7 @@ export function checkTemplate(source: string, pointer: string): void {
  * result, so an index holding thousands of templates is built without compiling them all.
  */
 export function compileTemplate(source: string): Template {
-  const compiled = handlebars.compile<TemplateContext>(source, OPTIONS);
+  const compiled = handlebars().compile<TemplateContext>(source, OPTIONS);
   return (context, data) =>
     compiled(context, {
       data,

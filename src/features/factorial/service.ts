@@ -3,9 +3,7 @@
  * cache, shares one computation between concurrent requests for the same n, and runs
  * large computations on a worker thread so they do not block the event loop.
  */
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
 import { factorialDigits } from "./factorial";
 import type { FactorialJob, FactorialJobResult } from "./worker";
 
@@ -53,7 +51,10 @@ const EMBEDDED_WORKER = "features/factorial/worker.js";
 /** Where the worker entry is: next to this module, or embedded in a compiled executable. */
 function workerLocation(): string {
   if (!Bun.isStandaloneExecutable) return new URL("./worker.ts", import.meta.url).href;
-  // import.meta.url is not reliable inside an executable, so look the entry up by name.
+  // import.meta.url is not reliable inside an executable, so look the entry up by name. node:fs
+  // and node:path are loaded here, on the first large factorial, not at start-up.
+  const { readdirSync } = require("node:fs") as typeof import("node:fs");
+  const { dirname, join } = require("node:path") as typeof import("node:path");
   const root = dirname(Bun.main);
   const embedded = readdirSync(root, { recursive: true })
     .map((path) => String(path).replaceAll("\\", "/"))
@@ -155,11 +156,18 @@ class FactorialWorker {
 export function createFactorialService(options: FactorialServiceOptions): FactorialService {
   const { max, onWorkerError } = options;
   const workerFrom = options.workerFrom ?? DEFAULT_WORKER_FROM;
+  // Made on the first request: lru-cache loads node:diagnostics_channel, about 1 ms of start-up.
   // A result larger than the whole budget is not stored.
-  const cache = new LRUCache<number, string>({
-    maxSize: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
-    sizeCalculation: (digits) => digits.length,
-  });
+  let made: LRUCache<number, string> | undefined;
+  const cache = () => {
+    if (made) return made;
+    const { LRUCache: Cache } = require("lru-cache") as typeof import("lru-cache");
+    made = new Cache<number, string>({
+      maxSize: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
+      sizeCalculation: (digits) => digits.length,
+    });
+    return made;
+  };
   const inFlight = new Map<number, Promise<string>>();
   const worker = new FactorialWorker(options.workerIdleMs ?? DEFAULT_WORKER_IDLE_MS);
   const stats = { cacheHits: 0, cacheMisses: 0, computedInline: 0, computedInWorker: 0 };
@@ -184,7 +192,7 @@ export function createFactorialService(options: FactorialServiceOptions): Factor
       if (!Number.isInteger(n) || n < 0 || n > max) {
         throw new RangeError(`n must be an integer from 0 to ${max}, got ${n}`);
       }
-      const cached = cache.get(n);
+      const cached = cache().get(n);
       if (cached !== undefined) {
         stats.cacheHits++;
         return cached;
@@ -194,7 +202,7 @@ export function createFactorialService(options: FactorialServiceOptions): Factor
       if (!pending) {
         pending = compute(n)
           .then((digits) => {
-            if (n >= CACHE_FROM) cache.set(n, digits);
+            if (n >= CACHE_FROM) cache().set(n, digits);
             return digits;
           })
           .finally(() => inFlight.delete(n));
@@ -204,8 +212,8 @@ export function createFactorialService(options: FactorialServiceOptions): Factor
     },
     stats: () => ({
       ...stats,
-      cachedEntries: cache.size,
-      cachedBytes: cache.calculatedSize,
+      cachedEntries: made?.size ?? 0,
+      cachedBytes: made?.calculatedSize ?? 0,
       workerRunning: worker.running,
     }),
     close() {
