@@ -95,6 +95,35 @@ describe("CORS, by default for any origin", () => {
     }
   });
 
+  it("leaves a mock's own CORS header, status and body as the mock set them", async () => {
+    const app = testApp();
+    const created = await app.handle(
+      sendJson("POST", "/endpoints", {
+        data: {
+          type: "endpoints",
+          attributes: {
+            verb: "GET",
+            path: "/own-cors",
+            response: {
+              code: 201,
+              headers: { "Access-Control-Allow-Origin": "https://app.example" },
+              body: "mine",
+            },
+          },
+        },
+      }),
+    );
+    expect(created.status).toBe(201);
+    const response = await app.handle(get("/own-cors"));
+    expect(response.status).toBe(201);
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(response.headers.get("access-control-expose-headers")).toBe(
+      "x-request-id, location, server-timing",
+    );
+    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-z]+-[0-9a-z]+$/);
+    expect(await response.text()).toBe("mine");
+  });
+
   it("answers a preflight on a built-in route with 204 and its methods", async () => {
     const response = await testApp().handle(preflight("/endpoints/x"));
     expect(response.status).toBe(204);

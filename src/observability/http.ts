@@ -60,10 +60,35 @@ export const requestObservability = (options: ObservabilityOptions) => {
           metrics.requestFinished(request.method, label, status, durationMs);
           logger.access(request.method, label, status, durationMs, requestId);
           set.headers["x-request-id"] = requestId;
+          if (responseValue instanceof Response) return withContextHeaders(responseValue, set);
         },
       )
   );
 };
+
+type ResponseSet = { headers: Record<string, unknown>; status?: unknown; cookie?: unknown };
+
+/**
+ * The context's headers (CORS, `x-request-id`) set on a Response a handler returned. Left to
+ * Elysia, they would be merged by building a second Response around the first one's body stream,
+ * which costs more than serving a mock. A header the Response has already wins, as in Elysia's
+ * merge. Whatever this cannot do in place (a status or cookies in the context, immutable headers,
+ * a header value that is not a string) is left to Elysia.
+ */
+function withContextHeaders(response: Response, set: ResponseSet): Response | undefined {
+  if ((set.status !== 200 && response.status === 200) || set.cookie) return undefined;
+  const entries = Object.entries(set.headers);
+  if (entries.some(([, value]) => typeof value !== "string")) return undefined;
+  try {
+    for (const [name, value] of entries) {
+      if (!response.headers.has(name)) response.headers.set(name, value as string);
+    }
+  } catch {
+    return undefined;
+  }
+  set.headers = {};
+  return response;
+}
 
 /** The path of a request URL, as sent (still percent-encoded), without parsing the whole URL. */
 export function pathOf(url: string): string {
