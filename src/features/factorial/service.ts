@@ -175,7 +175,10 @@ export function createFactorialService(options: FactorialServiceOptions): Factor
   async function compute(n: number): Promise<string> {
     if (n >= workerFrom) {
       try {
-        const digits = await worker.run(n);
+        const running = worker.run(n);
+        // The cache is made while the worker computes, when this thread has nothing else to do.
+        cache();
+        const digits = await running;
         stats.computedInWorker++;
         return digits;
       } catch (error) {
@@ -192,7 +195,7 @@ export function createFactorialService(options: FactorialServiceOptions): Factor
       if (!Number.isInteger(n) || n < 0 || n > max) {
         throw new RangeError(`n must be an integer from 0 to ${max}, got ${n}`);
       }
-      const cached = cache().get(n);
+      const cached = made?.get(n);
       if (cached !== undefined) {
         stats.cacheHits++;
         return cached;
