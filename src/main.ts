@@ -64,8 +64,9 @@ function serve(store: Store) {
     await store.close();
     deps.close();
     logger.info("stopped");
-    // Every buffered line is handed to stdout before the process ends.
-    await logger.flush();
+    // Buffered lines are handed to stdout before the process ends; a reader that has stopped
+    // reading gets a second, not the shutdown.
+    await Promise.race([logger.flush(), Bun.sleep(1_000)]);
     process.exit(0);
   }
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
