@@ -9,6 +9,7 @@ import { docsRoutes } from "./features/docs";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
 import { importRoutes } from "./features/echo/import-routes";
 import { journalRoutes } from "./features/echo/journal-routes";
+import { asJsonApi, isManagementRoute } from "./features/echo/jsonapi";
 import { journalRecorder } from "./features/echo/recorder";
 import type { MockDeps } from "./features/echo/serve";
 import { type FactorialDigits, factorialRoutes } from "./features/factorial";
@@ -117,6 +118,8 @@ function createRoutes(deps: AppDeps) {
           apiError = methodNotAllowed(request.method, path, allowed);
         }
       }
+      // The framework's own refusals (a malformed escape in `:id`) on the management API too.
+      if (isManagementRoute(context.route)) apiError = asJsonApi(apiError) as ApiError;
       if (apiError.status >= 500 && !(error instanceof ApiError)) {
         logger.error("unhandled error", {
           path,

@@ -9,6 +9,10 @@ describe("a malformed escape in a path parameter", () => {
       expect(response.status).toBe(400);
       const [error] = (await errorsOf(response)).errors;
       const name = path.startsWith("/tocos") ? "user" : "id";
+      // The management API answers in JSON:API, its framework-level refusals included.
+      expect(response.headers.get("content-type")).toBe(
+        path.startsWith("/tocos") ? "application/json" : "application/vnd.api+json",
+      );
       expect(error).toEqual({
         status: "400",
         code: "invalid_parameter",

@@ -33,6 +33,8 @@ const requests = [
   get("/metrics"),
   get("/endpoints"),
   get("/endpoints/nope"),
+  get("/endpoints/%ZZ"),
+  req("/endpoints/%ZZ", { method: "DELETE" }),
   req("/endpoints", { method: "POST", headers: jsonApi, body: "{" }),
 ];
 

@@ -121,7 +121,7 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
             summary: "One mock endpoint",
             responses: {
               200: documentResponse("The endpoint", EndpointDocument),
-              ...errorResponses(401, 404, 503),
+              ...errorResponses(400, 401, 404, 503),
             },
           },
         },
@@ -169,7 +169,7 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
             summary: "Delete a mock endpoint",
             responses: {
               204: { description: "Deleted; no body" },
-              ...errorResponses(401, 404, 503),
+              ...errorResponses(400, 401, 404, 503),
             },
           },
         },

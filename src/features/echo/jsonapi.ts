@@ -10,6 +10,10 @@ export const jsonApi = (status: number, document: unknown, headers: Record<strin
     headers: { "content-type": JSONAPI_MEDIA_TYPE, ...headers },
   });
 
+/** The management API's route templates: every error they answer is a JSON:API document. */
+export const isManagementRoute = (route: string | undefined): boolean =>
+  route !== undefined && /^\/(endpoints|requests)(\/|$)/.test(route);
+
 /** Errors from the management API are JSON:API documents, so they carry its media type. */
 export function asJsonApi(error: unknown): unknown {
   if (!(error instanceof ApiError)) return error;

@@ -164,7 +164,7 @@ export const requestBody = (schema: TSchema): RequestBodyObject => ({
 });
 
 const errors = {
-  400: "The body is not JSON",
+  400: "The body is not JSON, or `:id` is not valid percent-encoding",
   401: "API_TOKEN is set and the bearer token is missing or wrong",
   403: "The document names its own id",
   404: "No endpoint has this id",
