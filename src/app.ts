@@ -119,7 +119,7 @@ function createRoutes(deps: AppDeps) {
         }
       }
       // The framework's own refusals (a malformed escape in `:id`) on the management API too.
-      if (isManagementRoute(context.route)) apiError = asJsonApi(apiError) as ApiError;
+      if (isManagementRoute(context.route)) apiError = asJsonApi(apiError);
       if (apiError.status >= 500 && !(error instanceof ApiError)) {
         logger.error("unhandled error", {
           path,

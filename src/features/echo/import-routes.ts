@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { badParameter } from "../../errors";
 import type { EndpointStore } from "../../store/store";
 import { applyImport, IMPORT_LIMITS, planImport, readImportDocument } from "./import";
-import { jsonApi, jsonApiErrors, tokenGuard } from "./jsonapi";
+import { jsonApi, tokenGuard } from "./jsonapi";
 import { toResource } from "./resource";
 
 /** `POST /endpoints/import`, behind the same bearer token as `/endpoints`. */
@@ -12,7 +12,7 @@ export function importRoutes(endpoints: EndpointStore, apiToken: string | undefi
     .onBeforeHandle(({ request }) => guard?.({ request }))
     .post(
       "/endpoints/import",
-      jsonApiErrors(async ({ request }: { request: Request }) => {
+      async ({ request }: { request: Request }) => {
         const mode = new URL(request.url).searchParams.get("mode");
         if (mode !== null && mode !== "replace") {
           throw badParameter("mode", "Query parameter `mode` must be `replace` when given");
@@ -30,7 +30,7 @@ export function importRoutes(endpoints: EndpointStore, apiToken: string | undefi
             })),
           },
         });
-      }),
+      },
       {
         parse: "none",
         detail: {

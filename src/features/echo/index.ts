@@ -4,7 +4,7 @@ import type { Logger } from "../../observability/logger";
 import { type EndpointStore, mergeAttributes } from "../../store/store";
 import { bearerTokenCheck } from "./auth";
 import { readJsonBody } from "./body";
-import { asJsonApi, jsonApi, jsonApiErrors } from "./jsonapi";
+import { jsonApi } from "./jsonapi";
 import { mockUrl, toResource } from "./resource";
 import {
   CreateEndpointDocument,
@@ -52,16 +52,11 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
       // Destructured, not `(context) => ...`: Elysia infers from a hook's parameters what every
       // route must prepare, and a whole-context hook would make all routes parse cookies and more.
       .onBeforeHandle(({ request }) => {
-        if (!checkToken) return;
-        try {
-          checkToken(request.headers.get("authorization"));
-        } catch (error) {
-          throw asJsonApi(error);
-        }
+        checkToken?.(request.headers.get("authorization"));
       })
       .get(
         "/endpoints",
-        jsonApiErrors(async () => jsonApi(200, { data: (await endpoints.list()).map(toResource) })),
+        async () => jsonApi(200, { data: (await endpoints.list()).map(toResource) }),
         {
           detail: {
             tags: ["echo"],
@@ -75,7 +70,7 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
       )
       .post(
         "/endpoints",
-        jsonApiErrors(async ({ request }: { request: Request }) => {
+        async ({ request }: { request: Request }) => {
           const attributes = readCreateDocument(await readJsonBody(request, LIMITS.requestBytes));
           const created = await endpoints.create(attributes);
           return jsonApi(
@@ -85,7 +80,7 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
               location: mockUrl(request, created.path),
             },
           );
-        }),
+        },
         {
           parse: "none",
           detail: {
@@ -111,9 +106,8 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
       )
       .get(
         "/endpoints/:id",
-        jsonApiErrors(async ({ params }: { params: { id: string } }) =>
+        async ({ params }: { params: { id: string } }) =>
           jsonApi(200, { data: toResource(await existing(params.id)) }),
-        ),
         {
           params: IdParams,
           detail: {
@@ -128,7 +122,7 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
       )
       .patch(
         "/endpoints/:id",
-        jsonApiErrors(async ({ params, request }: { params: { id: string }; request: Request }) => {
+        async ({ params, request }: { params: { id: string }; request: Request }) => {
           const changes = readUpdateDocument(
             await readJsonBody(request, LIMITS.requestBytes),
             params.id,
@@ -138,7 +132,7 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
           const updated = await endpoints.update(params.id, changes);
           if (!updated) throw endpointNotFound(params.id);
           return jsonApi(200, { data: toResource(updated) });
-        }),
+        },
         {
           params: IdParams,
           parse: "none",
@@ -157,11 +151,11 @@ export function echoRoutes({ endpoints, apiToken, logger }: EchoDeps) {
       )
       .delete(
         "/endpoints/:id",
-        jsonApiErrors(async ({ params }: { params: { id: string } }) => {
+        async ({ params }: { params: { id: string } }) => {
           const deleted = params.id.length <= MAX_ID_LENGTH && (await endpoints.delete(params.id));
           if (!deleted) throw endpointNotFound(params.id);
           return new Response(null, { status: 204 });
-        }),
+        },
         {
           params: IdParams,
           detail: {

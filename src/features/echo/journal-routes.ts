@@ -3,7 +3,7 @@ import { ApiError, badParameter, quote } from "../../errors";
 import type { JournalEntry, JournalQuery, JournalStore } from "../../store/journal";
 import type { EndpointStore } from "../../store/store";
 import { endpointNotFound } from "./index";
-import { jsonApi, jsonApiErrors, tokenGuard } from "./jsonapi";
+import { jsonApi, tokenGuard } from "./jsonapi";
 import { type Candidate, candidateIndex, type NearMiss, nearMisses } from "./near-miss";
 
 /** `/requests`: the request journal as JSON:API documents of type `requests`. */
@@ -117,36 +117,34 @@ export function journalRoutes({ journal, endpoints, apiToken }: JournalDeps) {
 
   return new Elysia({ name: "echo-journal" })
     .onBeforeHandle(({ request }) => guard?.({ request }))
-    .get(
-      "/requests",
-      jsonApiErrors(({ request }: { request: Request }) => page(request, "/requests")),
-      { detail: pagedDetail("The request journal: what the mocks were asked") },
-    )
+    .get("/requests", ({ request }: { request: Request }) => page(request, "/requests"), {
+      detail: pagedDetail("The request journal: what the mocks were asked"),
+    })
     .delete(
       "/requests",
-      jsonApiErrors(async () => {
+      async () => {
         await journal.clear();
         return new Response(null, { status: 204 });
-      }),
+      },
       { detail: { tags: ["echo"], summary: "Clear the request journal" } },
     )
     .get(
       "/requests/:id",
-      jsonApiErrors(async ({ params }: { params: { id: string } }) => {
+      async ({ params }: { params: { id: string } }) => {
         const entry = params.id.length <= MAX_ID_LENGTH ? await journal.get(params.id) : undefined;
         if (!entry) throw requestNotFound(params.id);
         const [resource] = await withNearMisses([entry], endpoints);
         return jsonApi(200, { data: resource });
-      }),
+      },
       { params: IdParams, detail: { tags: ["echo"], summary: "One journal entry" } },
     )
     .get(
       "/endpoints/:id/requests",
-      jsonApiErrors(async ({ params, request }: { params: { id: string }; request: Request }) => {
+      async ({ params, request }: { params: { id: string }; request: Request }) => {
         const known = params.id.length <= MAX_ID_LENGTH && (await endpoints.get(params.id));
         if (!known) throw endpointNotFound(params.id);
         return page(request, `/endpoints/${encodeURIComponent(params.id)}/requests`, params.id);
-      }),
+      },
       { params: IdParams, detail: pagedDetail("The journal entries one mock answered") },
     );
 }

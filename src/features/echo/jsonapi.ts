@@ -10,13 +10,15 @@ export const jsonApi = (status: number, document: unknown, headers: Record<strin
     headers: { "content-type": JSONAPI_MEDIA_TYPE, ...headers },
   });
 
-/** The management API's route templates: every error they answer is a JSON:API document. */
+/**
+ * The management API's route templates. Every error they answer, ours or the framework's, is a
+ * JSON:API document: the app's error handler applies `asJsonApi` to errors on these routes.
+ */
 export const isManagementRoute = (route: string | undefined): boolean =>
   route !== undefined && /^\/(endpoints|requests)(\/|$)/.test(route);
 
 /** Errors from the management API are JSON:API documents, so they carry its media type. */
-export function asJsonApi(error: unknown): unknown {
-  if (!(error instanceof ApiError)) return error;
+export function asJsonApi(error: ApiError): ApiError {
   if (error.headers?.["content-type"] === JSONAPI_MEDIA_TYPE) return error;
   const wrapped = new ApiError(error.status, error.code, error.detail, error.source, {
     ...error.headers,
@@ -26,25 +28,9 @@ export function asJsonApi(error: unknown): unknown {
   return wrapped;
 }
 
-export function jsonApiErrors<C, R>(handler: (context: C) => Promise<R> | R) {
-  return async (context: C): Promise<R> => {
-    try {
-      return await handler(context);
-    } catch (error) {
-      throw asJsonApi(error);
-    }
-  };
-}
-
 /** A before-handle hook refusing requests without the token; undefined when no token is set. */
 export function tokenGuard(apiToken: string | undefined) {
   if (apiToken === undefined) return undefined;
   const check = bearerTokenCheck(apiToken);
-  return ({ request }: { request: Request }) => {
-    try {
-      check(request.headers.get("authorization"));
-    } catch (error) {
-      throw asJsonApi(error);
-    }
-  };
+  return ({ request }: { request: Request }) => check(request.headers.get("authorization"));
 }
