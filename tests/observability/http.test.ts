@@ -249,3 +249,37 @@ describe("echo_endpoints on /metrics", () => {
     expect(sampleValue(await scrape(app), PROM.echoEndpoints)).toBe(2);
   });
 });
+
+describe("the request path", () => {
+  // Elysia compiles a route into an async function when any hook on it looks asynchronous to its
+  // source scan (a `return f(` counts); every request on every route then pays for a promise.
+  it("answers the routes that do no I/O without a promise", () => {
+    const { app } = testApp();
+    for (const path of ["/time", "/healthz"]) {
+      // `fetch` is what the server calls; `handle` is always async.
+      const answer = app.fetch(get(path));
+      expect({ path, promise: answer instanceof Promise }).toEqual({ path, promise: false });
+    }
+  });
+
+  it("sends a JSON document with its status, its content type and the context's headers", async () => {
+    const app = testApp();
+    const cases = [
+      { path: "/time", status: 200, type: "application/json;charset=utf-8" },
+      { path: "/no-such-page", status: 404, type: "application/json" },
+      { path: "/api/v1/factorial?number=-1", status: 400, type: "application/json" },
+    ];
+    for (const { path, status, type } of cases) {
+      const response = await app.handle(get(path));
+      const headers = Object.fromEntries(response.headers);
+      expect({ path, status: response.status, type: headers["content-type"] }).toEqual({
+        path,
+        status,
+        type,
+      });
+      expect(headers["access-control-allow-origin"]).toBe("*");
+      expect(headers["x-request-id"]).toMatch(/^[0-9a-z]+-[0-9a-z]+$/);
+      expect(await response.json()).toBeObject();
+    }
+  });
+});
