@@ -59,20 +59,22 @@ export const requestObservability = (options: ObservabilityOptions) => {
           const label = routeLabel(route, mockRoute, routeMissed);
           metrics.requestFinished(request.method, label, status, durationMs);
           logger.access(request.method, label, status, durationMs, requestId);
-          set.headers["x-request-id"] = requestId;
           // Not `return withContextHeaders(…)`: Elysia's source scan takes a hook that returns a
           // call for an async one, and then compiles every route into an async function.
-          const response = withContextHeaders(responseValue, set);
+          const response = withContextHeaders(responseValue, set, requestId);
           if (response) return response;
+          set.headers["x-request-id"] = requestId;
         },
       )
   );
 };
 
+const REQUEST_ID = "x-request-id";
+
 type ResponseSet = { headers: Record<string, unknown>; status?: unknown; cookie?: unknown };
 
 /**
- * The response, with the context's headers (CORS, `x-request-id`) set on it in place, for a
+ * The response, with the context's headers (CORS) and `x-request-id` set on it in place, for a
  * Response a handler returned and for a JSON document. Left to Elysia, a Response would be
  * rebuilt around its body stream to merge them, which costs more than serving a mock, and a
  * document would go to `Response.json(document, set)`, whose headers from a plain object cost
@@ -80,7 +82,11 @@ type ResponseSet = { headers: Record<string, unknown>; status?: unknown; cookie?
  * merge. Whatever this cannot do in place (cookies, a status name, a header value that is not a
  * string, immutable headers, other bodies) is left to Elysia.
  */
-function withContextHeaders(value: unknown, set: ResponseSet): Response | undefined {
+function withContextHeaders(
+  value: unknown,
+  set: ResponseSet,
+  requestId: string,
+): Response | undefined {
   if (set.cookie || typeof set.status !== "number") return undefined;
   if (value instanceof Response) {
     if (set.status !== 200 && value.status === 200) return undefined;
@@ -92,11 +98,13 @@ function withContextHeaders(value: unknown, set: ResponseSet): Response | undefi
     if (value instanceof Response) response = value;
     else if (set.status === 200) response = Response.json(value);
     else response = Response.json(value, { status: set.status });
+    const own = value === response;
     for (const name in headers) {
-      if (value !== response || !response.headers.has(name)) {
+      if (!own || !response.headers.has(name)) {
         response.headers.set(name, headers[name] as string);
       }
     }
+    if (!own || !response.headers.has(REQUEST_ID)) response.headers.set(REQUEST_ID, requestId);
   } catch {
     return undefined;
   }
