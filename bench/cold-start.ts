@@ -95,12 +95,15 @@ export interface ColdStartPeers {
   service: () => ServerSpec;
   baseline: ServerSpec;
   elysia: ServerSpec;
+  /** The reference build (reference.ts), when there is one. */
+  reference?: () => ServerSpec;
 }
 
 export interface ColdStarts {
   service: number[];
   baseline: number[];
   elysia: number[];
+  reference: number[];
 }
 
 /** `runs` cold starts of each binary under the limit, alternating; every process is fresh. */
@@ -109,10 +112,19 @@ export async function measureColdStarts(
   limit: CpuLimit,
   runs: number,
 ): Promise<ColdStarts> {
-  const times: ColdStarts = { service: [], baseline: [], elysia: [] };
+  const times: ColdStarts = { service: [], baseline: [], elysia: [], reference: [] };
+  const specs = {
+    service: peers.service,
+    baseline: () => peers.baseline,
+    elysia: () => peers.elysia,
+    reference: peers.reference,
+  };
+  const kinds = (["service", "baseline", "elysia", "reference"] as const).filter(
+    (kind) => specs[kind] !== undefined,
+  );
   for (let run = 1; run <= runs; run++) {
-    for (const kind of ["service", "baseline", "elysia"] as const) {
-      const spec = kind === "service" ? peers.service() : peers[kind];
+    for (const kind of kinds) {
+      const spec = (specs[kind] as () => ServerSpec)();
       const cmd = typeof spec.cmd === "function" ? spec.cmd : () => spec.cmd as string[];
       const server = await startServer({
         ...spec,
@@ -126,7 +138,11 @@ export async function measureColdStarts(
   return times;
 }
 
-export const COLD_START_TARGETS = { elysia: "≤ 1.2× minimal Elysia", raw: "≤ 2.0×" } as const;
+export const COLD_START_TARGETS = {
+  elysia: "≤ 1.2× minimal Elysia",
+  raw: "≤ 2.0×",
+  reference: "≤ 1.00× (no loss)",
+} as const;
 
 const MEASURE = `Cold start at ${LAMBDA_CPU_SHARE} CPU, spawn to first 200`;
 
@@ -154,7 +170,20 @@ export function coldStartRows(times: ColdStarts, limit: CpuLimit): Row[] {
       result: service / elysia <= 1.2 ? "met" : "not met",
       notes: `minimal Elysia ÷ raw: ${formatRatio(elysia / baseline)}`,
     },
+    ...(times.reference.length > 0 ? [referenceRow(service, median(times.reference))] : []),
   ];
+}
+
+function referenceRow(service: number, reference: number): Row {
+  return {
+    measure: `${MEASURE}, vs the reference build`,
+    service: formatMs(service),
+    baseline: `${formatMs(reference)} (reference)`,
+    ratio: formatRatio(service / reference),
+    target: COLD_START_TARGETS.reference,
+    result: service <= reference ? "met" : "not met",
+    notes: "the service with its defaults, CORS headers on: the reference has none",
+  };
 }
 
 export const coldStartSkippedRows = (reason: string): Row[] =>

@@ -1,5 +1,5 @@
 /** The flags that select rows, and those of the Echo rows (issues #15 and #16). */
-import { REFERENCE_COMMIT } from "./echo-reference";
+import { REFERENCE_COMMIT } from "./reference";
 
 export const ROW_GROUPS = ["core", "echo", "peers"] as const;
 export type RowGroup = (typeof ROW_GROUPS)[number];
@@ -11,8 +11,8 @@ export const ECHO_USAGE = `  --rows LIST                which rows to run, comma
   --echo-duration SEC        load per Echo measurement (default 2; 1 with --quick)
   --echo-rounds N            alternating rounds of the Echo rows (default 5; 1 with --quick)
   --peer-duration SEC        load per peer-table measurement, 1 round (default 3; 1 with --quick)
-  --echo-reference REF       commit of the reference build for the exact-hit ratio
-                             (default ${REFERENCE_COMMIT.slice(0, 12)}; "none" skips the row)`;
+  --echo-reference REF       commit of the reference build for the rows against it
+                             (default ${REFERENCE_COMMIT.slice(0, 12)}; "none" skips those rows)`;
 
 export const ECHO_FLAGS = {
   rows: { type: "string" },

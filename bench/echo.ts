@@ -12,7 +12,6 @@ import {
   mockOf,
   mockSet,
 } from "./echo-mocks";
-import { referenceBuild } from "./echo-reference";
 import { ECHO_TARGETS, type PeerResult, peerTable, ratioRow } from "./echo-rows";
 import type { LoadResult } from "./load";
 import {
@@ -26,6 +25,7 @@ import type { Options } from "./options";
 import { mountebankPeer } from "./peers/mountebank";
 import { wiremockPeer } from "./peers/wiremock";
 import { type ServerSpec, startServer } from "./processes";
+import { referenceBuild } from "./reference";
 import type { Row } from "./report";
 import { skippedRow, summarize } from "./rows";
 

@@ -28,6 +28,13 @@ import {
 import { type Options, readOptions, USAGE, UsageError } from "./options";
 import { killChildren, type ServerSpec, startServer } from "./processes";
 import { cpythonFactorialMs, missingModule, pythonPeers, pythonVersion } from "./python";
+import { type ReferenceBuild, referenceBuild } from "./reference";
+import {
+  REFERENCE_ROUTES,
+  type ReferenceFigures,
+  referenceRows,
+  referenceSkippedRows,
+} from "./reference-rows";
 import {
   formatMiB,
   formatMs,
@@ -203,14 +210,18 @@ async function measureStartups(bench: Bench): Promise<Row> {
 }
 
 /** Start-ups under Lambda's CPU share, when this machine lets the benchmark set one. */
-async function measureColdStart(bench: Bench): Promise<Row[]> {
+async function measureColdStart(bench: Bench, reference?: () => ServerSpec): Promise<Row[]> {
   const limit = createCpuLimit(LAMBDA_CPU_SHARE);
   if ("skipped" in limit) {
     log(`cold start skipped: ${limit.skipped}`);
     return coldStartSkippedRows(limit.skipped);
   }
   try {
-    const times = await measureColdStarts(bench, limit, bench.options.startupRuns);
+    const times = await measureColdStarts(
+      { ...bench, reference },
+      limit,
+      bench.options.startupRuns,
+    );
     log(
       `cold-start medians: service ${formatMs(median(times.service))}, baseline ${formatMs(median(times.baseline))}, minimal Elysia ${formatMs(median(times.elysia))}`,
     );
@@ -418,6 +429,78 @@ async function measurePython(
   return rows;
 }
 
+/** The reference build, or why there is none. */
+async function findReference(bench: Bench): Promise<ReferenceBuild> {
+  const ref = bench.options.echo.reference;
+  const build = ref
+    ? await referenceBuild(ROOT, ref, log)
+    : { skipped: "skipped by flag (`--echo-reference none`)" };
+  if ("skipped" in build) log(`reference rows skipped: ${build.skipped}`);
+  return build;
+}
+
+/** The service as it runs against the reference build, which has no CORS headers to send. */
+const serviceWithoutCors = (bench: Bench) => (): ServerSpec => {
+  const base = bench.service();
+  return { ...base, env: { ...base.env, CORS_ORIGINS: "off" } };
+};
+
+const referenceSpec = (bench: Bench, binary: string) => (): ServerSpec => ({
+  ...bench.service(),
+  name: "reference",
+  cmd: [binary],
+});
+
+/**
+ * The service against the reference build: start-ups alternating, then `/time` and `/tocos`
+ * under the same load, alternating, and memory afterwards (reference-rows.ts).
+ */
+async function measureAgainstReference(bench: Bench, build: ReferenceBuild): Promise<Row[]> {
+  if (!("binary" in build)) return referenceSkippedRows(build);
+  const service = serviceWithoutCors(bench);
+  const reference = referenceSpec(bench, build.binary);
+  const figures: ReferenceFigures = {
+    load: new Map(),
+    startupMs: { service: [], reference: [] },
+    residentBytes: { service: undefined, reference: undefined },
+  };
+  for (let run = 1; run <= bench.options.startupRuns; run++) {
+    for (const [kind, spec] of [
+      ["service", service()],
+      ["reference", reference()],
+    ] as const) {
+      const server = await startServer(spec);
+      figures.startupMs[kind].push(server.startupMs);
+      await server.stop();
+    }
+  }
+  const servers = {
+    service: await startServer(service()),
+    reference: await startServer(reference()),
+  };
+  try {
+    for (const route of REFERENCE_ROUTES) {
+      const connections = bench.options.connections;
+      const [own, other] = await measureRounds(
+        bench,
+        [
+          { label: `service ${route}`, url: `${servers.service.url}${route}`, connections },
+          { label: `reference ${route}`, url: `${servers.reference.url}${route}`, connections },
+        ],
+        bench.options,
+      );
+      if (own && other) figures.load.set(route, { service: own, reference: other });
+    }
+    figures.residentBytes = {
+      service: servers.service.residentBytes(),
+      reference: servers.reference.residentBytes(),
+    };
+  } finally {
+    await Promise.all([servers.service.stop(), servers.reference.stop()]);
+  }
+  return referenceRows(build.commit, figures);
+}
+
 /** Start-up, first factorial, every route under load, then Python: the service's own rows. */
 async function measureCoreRows(
   bench: Bench,
@@ -433,10 +516,15 @@ async function measureCoreRows(
     scratch,
     minimalEnv(),
   );
-  const coldStart = await measureColdStart(bench);
+  const reference = await findReference(bench);
+  const coldStart = await measureColdStart(
+    bench,
+    "binary" in reference ? referenceSpec(bench, reference.binary) : undefined,
+  );
   const factorial = await measureFirstFactorial(bench);
   const load = await measureUnderLoad(bench);
   const python = await measurePython(bench, factorial.runs, load.serviceTime);
+  const againstReference = await measureAgainstReference(bench, reference);
   const rows = [
     ...load.rows,
     ...factorial.rows,
@@ -446,6 +534,7 @@ async function measureCoreRows(
     load.memory,
     binarySizeRow(statSync(serviceBinary).size, statSync(baselineBinary).size),
     ...python.slice(1),
+    ...againstReference,
   ].filter((row): row is Row => row !== undefined);
   return { rows, notes: load.notes, sections: [breakdown] };
 }

@@ -1,14 +1,18 @@
 /**
- * The reference build for the exact-hit ratio: the service as it was before path templates and
- * request conditions, compiled from its own commit with that commit's Makefile and lockfile.
- * The tree lives outside the repository (tests and tsc must not see it) and is kept between runs.
+ * The reference build: the service as it was before the lean-core restructuring and before path
+ * templates and request conditions, compiled from its own commit with that commit's Makefile and
+ * lockfile. The core rows and the Echo exact-hit row compare against it. The tree lives outside
+ * the repository (tests and tsc must not see it) and is kept between runs.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCommand } from "./processes";
 
-/** `main` before Echo's matching grew templates and conditions (issue #15): "today" in its terms. */
+/**
+ * `main` with the request instrumentation still a wrapper around Elysia's fetch (module-level maps
+ * and a second router), and before Echo's matching grew templates and conditions.
+ */
 export const REFERENCE_COMMIT = "e67665bcfcf60cb91bf02bc97ed29f127951c969";
 
 export type ReferenceBuild = { binary: string; commit: string } | { skipped: string };
