@@ -128,6 +128,13 @@ describe("the benchmark script, for about a second of load", () => {
       "Resident memory of a fresh service: before → after its first `factorial(100000)`",
       "Resident memory after the load",
       "Binary size",
+      "Cold start at 0.29 CPU, spawn to first 200, vs the reference build",
+      "`/time` throughput vs the reference build",
+      "`/time` p99 latency vs the reference build",
+      "`/tocos` throughput vs the reference build",
+      "`/tocos` p99 latency vs the reference build",
+      "Start-up vs the reference build",
+      "Resident memory after the load vs the reference build",
     ]) {
       expect(measures).toContain(expected);
     }
