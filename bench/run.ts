@@ -192,21 +192,34 @@ async function measureOne(bench: Bench, label: string, url: string): Promise<Sum
 
 /** Spawn to first 200 from /healthz, fresh processes, service and baseline alternately. */
 async function measureStartups(bench: Bench): Promise<Row> {
-  const times = { service: [] as number[], baseline: [] as number[] };
-  for (let run = 1; run <= bench.options.startupRuns; run++) {
-    for (const [kind, spec] of [
-      ["service", bench.service()],
-      ["baseline", bench.baseline],
-    ] as const) {
-      const server = await startServer(spec);
-      times[kind].push(server.startupMs);
-      await server.stop();
-    }
-  }
+  const times = await startupTimes(bench, {
+    service: bench.service,
+    baseline: () => bench.baseline,
+  });
   log(
     `start-up medians: service ${formatMs(median(times.service))}, baseline ${formatMs(median(times.baseline))}`,
   );
   return startupRow(times.service, times.baseline);
+}
+
+/** `startupRuns` fresh start-ups of each server, in turn: milliseconds to the first 200, by name. */
+async function startupTimes<K extends string>(
+  bench: Bench,
+  specs: Record<K, () => ServerSpec>,
+): Promise<Record<K, number[]>> {
+  const kinds = Object.keys(specs) as K[];
+  const times = Object.fromEntries(kinds.map((kind) => [kind, []])) as unknown as Record<
+    K,
+    number[]
+  >;
+  for (let run = 1; run <= bench.options.startupRuns; run++) {
+    for (const kind of kinds) {
+      const server = await startServer(specs[kind]());
+      times[kind].push(server.startupMs);
+      await server.stop();
+    }
+  }
+  return times;
 }
 
 /** Start-ups under Lambda's CPU share, when this machine lets the benchmark set one. */
@@ -461,19 +474,9 @@ async function measureAgainstReference(bench: Bench, build: ReferenceBuild): Pro
   const reference = referenceSpec(bench, build.binary);
   const figures: ReferenceFigures = {
     load: new Map(),
-    startupMs: { service: [], reference: [] },
+    startupMs: await startupTimes(bench, { service, reference }),
     residentBytes: { service: undefined, reference: undefined },
   };
-  for (let run = 1; run <= bench.options.startupRuns; run++) {
-    for (const [kind, spec] of [
-      ["service", service()],
-      ["reference", reference()],
-    ] as const) {
-      const server = await startServer(spec);
-      figures.startupMs[kind].push(server.startupMs);
-      await server.stop();
-    }
-  }
   const servers = {
     service: await startServer(service()),
     reference: await startServer(reference()),
