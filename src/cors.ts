@@ -30,7 +30,8 @@ export function corsHeaders(origins: Origins) {
     });
   }
   const list = new Set(origins);
-  return plugin.onRequest(({ request, set }) => {
+  // A named function: an arrow could read as async to Elysia once minified (observability/http.ts).
+  return plugin.onRequest(function corsHeadersFor({ request, set }) {
     const origin = allowedOrigin(origins, list, request);
     if (origin !== undefined) {
       set.headers["access-control-allow-origin"] = origin;

@@ -38,7 +38,11 @@ export const requestObservability = (options: ObservabilityOptions) => {
   return (
     new Elysia({ name: "observability" })
       .use(requestContext())
-      .onRequest((context) => {
+      // Named functions, not arrows, and no `return f(…)`: Elysia guesses from a hook's source
+      // text whether it is asynchronous, and the minified build turns `(c) => { c.x = f(); … }`
+      // into `(c)=>{c.x=f(`, which reads as async. Every route would then be compiled into an
+      // async function, and every request would pay for a promise (see docs/performance.md).
+      .onRequest(function startRequest(context) {
         context.receivedAt = performance.now();
         context.requestId = trustAdapterHeaders
           ? requestIdFrom(context.request.headers)
@@ -48,7 +52,15 @@ export const requestObservability = (options: ObservabilityOptions) => {
       // Destructured: Elysia prepares, for every route, whatever any hook reads.
       .mapResponse(
         { as: "global" },
-        ({ request, route, set, responseValue, requestId, receivedAt, routeMissed }) => {
+        function finishRequest({
+          request,
+          route,
+          set,
+          responseValue,
+          requestId,
+          receivedAt,
+          routeMissed,
+        }) {
           const durationMs = performance.now() - receivedAt;
           const status =
             responseValue instanceof Response
@@ -59,8 +71,6 @@ export const requestObservability = (options: ObservabilityOptions) => {
           const label = routeLabel(route, mockRoute, routeMissed);
           metrics.requestFinished(request.method, label, status, durationMs);
           logger.access(request.method, label, status, durationMs, requestId);
-          // Not `return withContextHeaders(…)`: Elysia's source scan takes a hook that returns a
-          // call for an async one, and then compiles every route into an async function.
           const response = withContextHeaders(responseValue, set, requestId);
           if (response) return response;
           set.headers["x-request-id"] = requestId;

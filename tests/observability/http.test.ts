@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defaultConfig } from "../../src/config";
 import { PROM, ROUTE_MOCK, ROUTE_UNMATCHED } from "../../src/observability/metric-names";
 import { createSqliteStore } from "../../src/store/sqlite";
@@ -250,16 +253,51 @@ describe("echo_endpoints on /metrics", () => {
   });
 });
 
+/** Which of the routes that do no I/O answer `fetch` (what the server calls) with a promise. */
+function answeredWithPromise(app: { fetch: (request: Request) => unknown }) {
+  return ["/time", "/healthz"].filter((path) => app.fetch(get(path)) instanceof Promise);
+}
+
+/** `tests/support/app.ts` bundled with the minify flags the Makefile builds the binary with. */
+async function bundledTestApp(): Promise<typeof testApp> {
+  const flags = /^BUILD_FLAGS := (.*)$/m.exec(readFileSync("Makefile", "utf8"))?.[1] ?? "";
+  const all = flags.includes("--minify ");
+  const outdir = mkdtempSync(join(tmpdir(), "tocos-bundle-"));
+  try {
+    const build = await Bun.build({
+      entrypoints: ["tests/support/app.ts"],
+      outdir,
+      target: "bun",
+      format: "esm",
+      minify: {
+        whitespace: all || flags.includes("--minify-whitespace"),
+        syntax: all || flags.includes("--minify-syntax"),
+        identifiers: all || flags.includes("--minify-identifiers"),
+      },
+    });
+    expect(build.success).toBe(true);
+    const output = build.outputs[0]?.path ?? "";
+    return ((await import(output)) as { testApp: typeof testApp }).testApp;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 describe("the request path", () => {
   // Elysia compiles a route into an async function when any hook on it looks asynchronous to its
-  // source scan (a `return f(` counts); every request on every route then pays for a promise.
+  // source scan (`=>` or `return` before a call counts); every request then pays for a promise.
   it("answers the routes that do no I/O without a promise", () => {
-    const { app } = testApp();
-    for (const path of ["/time", "/healthz"]) {
-      // `fetch` is what the server calls; `handle` is always async.
-      const answer = app.fetch(get(path));
-      expect({ path, promise: answer instanceof Promise }).toEqual({ path, promise: false });
-    }
+    expect(answeredWithPromise(testApp().app)).toEqual([]);
+    const origins = ["https://console.example"];
+    expect(answeredWithPromise(testApp({ config: { corsOrigins: origins } }).app)).toEqual([]);
+  });
+
+  // Minified, `(c) => { c.x = f(); }` becomes `(c)=>{c.x=f(`, which the scan takes for async.
+  it("still does once minified as the binary is", async () => {
+    const bundled = await bundledTestApp();
+    expect(answeredWithPromise(bundled().app)).toEqual([]);
+    const origins = ["https://console.example"];
+    expect(answeredWithPromise(bundled({ config: { corsOrigins: origins } }).app)).toEqual([]);
   });
 
   it("sends a JSON document with its status, its content type and the context's headers", async () => {
