@@ -6,6 +6,7 @@ import { corsHeaders, optionsResponse } from "./cors";
 import { ApiError, badParameter, methodNotAllowed, notFound } from "./errors";
 import { consoleRoutes } from "./features/console";
 import { docsRoutes } from "./features/docs";
+import { jsonResponse } from "./features/docs/schemas";
 import { echoRoutes, MOCK_ROUTE, mockRoutes } from "./features/echo";
 import { importRoutes } from "./features/echo/import-routes";
 import { journalRoutes } from "./features/echo/journal-routes";
@@ -137,8 +138,11 @@ function createRoutes(deps: AppDeps) {
     })
     .use(docsRoutes(packageJson.version))
     .get("/healthz", () => ({ status: "ok" as const }), {
-      response: { 200: t.Object({ status: t.Literal("ok") }) },
-      detail: { tags: ["operations"], summary: "Readiness check" },
+      detail: {
+        tags: ["operations"],
+        summary: "Readiness check",
+        responses: { 200: jsonResponse("Ready", t.Object({ status: t.Literal("ok") })) },
+      },
     })
     .use(metricsRoutes(deps.metrics))
     .use(timeRoutes(deps.now))

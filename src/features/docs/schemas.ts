@@ -1,3 +1,4 @@
+import type { TSchema } from "@sinclair/typebox";
 import { t } from "elysia";
 
 /** The one error format, as an OpenAPI schema. */
@@ -21,3 +22,12 @@ export const ErrorResponse = t.Object(
   },
   { title: "Error" },
 );
+
+/**
+ * A JSON response, documented rather than checked: for a route whose handler builds the one
+ * shape itself, so no validator is compiled on its first request or run on every one after.
+ */
+export const jsonResponse = (description: string, schema: TSchema) => ({
+  description,
+  content: { "application/json": { schema } },
+});

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
+import { jsonResponse } from "../docs/schemas";
 
 export const TimeResponse = t.Object({
   "The current epoch time": Type.Integer({ description: "Seconds since 1970-01-01T00:00:00Z" }),
@@ -10,7 +11,10 @@ export const timeRoutes = (now: () => number = Date.now) =>
     "/time",
     () => ({ "The current epoch time": Math.floor(now() / 1000) }),
     {
-      response: { 200: TimeResponse },
-      detail: { tags: ["time"], summary: "The current epoch time, in whole seconds" },
+      detail: {
+        tags: ["time"],
+        summary: "The current epoch time, in whole seconds",
+        responses: { 200: jsonResponse("The current epoch time", TimeResponse) },
+      },
     },
   );

@@ -1,7 +1,7 @@
-import { type TSchema, Type } from "@sinclair/typebox";
+import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
 import { ApiError, quote } from "../../errors";
-import { ErrorResponse } from "../docs/schemas";
+import { ErrorResponse, jsonResponse } from "../docs/schemas";
 import type { UserSnapshot, UsersJson } from "./snapshot";
 
 export { createUserSnapshot, type UserSnapshot } from "./snapshot";
@@ -9,12 +9,6 @@ export { createUserSnapshot, type UserSnapshot } from "./snapshot";
 export const TocoUserSchema = t.Object({ user: t.String(), tocos: Type.Integer() });
 
 const JSON_TYPE = "application/json";
-
-/** The bytes are served as they are, so the schema is documented rather than checked per request. */
-const jsonResponse = (description: string, schema: TSchema) => ({
-  description,
-  content: { [JSON_TYPE]: { schema } },
-});
 
 function oneUser(users: UsersJson, name: string): Uint8Array {
   const found = users.byName.get(name);
