@@ -2,6 +2,10 @@
  * Lambda-like cold start: each binary starts inside a cgroup limited to 0.29 of a CPU, the
  * share Lambda gives a 512 MB function, and the time from spawn to its first 200 from
  * `/healthz` is taken. The service, the raw baseline and a minimal Elysia app alternate.
+ *
+ * Every start gets a cgroup of its own, as every Lambda instance starts with its whole quota:
+ * in a shared one, what the previous process used in the current period (its shutdown
+ * included) would be taken from the next one's quota.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +21,8 @@ export interface CpuLimit {
   readonly description: string;
   /** The command, run inside the cgroup: a shell joins it, then execs the command. */
   wrap(cmd: string[]): string[];
+  /** How many periods so far ran out of quota (`nr_throttled` in `cpu.stat`). */
+  throttledPeriods(): number;
   remove(): void;
 }
 
@@ -52,14 +58,19 @@ function makeCgroup(
   return {
     description,
     wrap: (cmd) => joinAndExec(join(dir, "cgroup.procs"), cmd),
+    throttledPeriods: () =>
+      Number(/^nr_throttled (\d+)$/m.exec(readFileSync(join(dir, "cpu.stat"), "utf8"))?.[1] ?? 0),
     remove: () => rmdirSync(dir),
   };
 }
 
 /** A cgroup limited to `share` of one CPU (v2 `cpu.max`, else v1 `cpu.cfs_quota_us`), or why not. */
+let cgroups = 0;
+
 export function createCpuLimit(share: number): CpuLimit | { skipped: string } {
   const quota = String(Math.round(share * PERIOD_US));
-  const name = `tocos-bench-${process.pid}`;
+  cgroups += 1;
+  const name = `tocos-bench-${process.pid}-${cgroups}`;
   const reasons: string[] = [];
 
   const v2Controllers = "/sys/fs/cgroup/cgroup.controllers";
@@ -99,20 +110,36 @@ export interface ColdStartPeers {
   reference?: () => ServerSpec;
 }
 
+type Kind = "service" | "baseline" | "elysia" | "reference";
+
 export interface ColdStarts {
   service: number[];
   baseline: number[];
   elysia: number[];
   reference: number[];
+  /** How many of each binary's starts had a period that ran out of quota. */
+  throttled: Record<Kind, number>;
+  /** How the limit was set, for the notes. */
+  limit: string;
 }
 
-/** `runs` cold starts of each binary under the limit, alternating; every process is fresh. */
+/**
+ * `runs` cold starts of each binary at `share` of a CPU, alternating; every process is fresh,
+ * and so is its cgroup.
+ */
 export async function measureColdStarts(
   peers: ColdStartPeers,
-  limit: CpuLimit,
+  share: number,
   runs: number,
 ): Promise<ColdStarts> {
-  const times: ColdStarts = { service: [], baseline: [], elysia: [], reference: [] };
+  const times: ColdStarts = {
+    service: [],
+    baseline: [],
+    elysia: [],
+    reference: [],
+    throttled: { service: 0, baseline: 0, elysia: 0, reference: 0 },
+    limit: "",
+  };
   const specs = {
     service: peers.service,
     baseline: () => peers.baseline,
@@ -126,13 +153,21 @@ export async function measureColdStarts(
     for (const kind of kinds) {
       const spec = (specs[kind] as () => ServerSpec)();
       const cmd = typeof spec.cmd === "function" ? spec.cmd : () => spec.cmd as string[];
-      const server = await startServer({
-        ...spec,
-        cmd: (port) => limit.wrap(cmd(port)),
-        startTimeoutMs: 60_000,
-      });
-      times[kind].push(server.startupMs);
-      await server.stop();
+      const limit = createCpuLimit(share);
+      if ("skipped" in limit) throw new Error(`cold start: ${limit.skipped}`);
+      times.limit = limit.description;
+      try {
+        const server = await startServer({
+          ...spec,
+          cmd: (port) => limit.wrap(cmd(port)),
+          startTimeoutMs: 60_000,
+        });
+        times[kind].push(server.startupMs);
+        if (limit.throttledPeriods() > 0) times.throttled[kind] += 1;
+        await server.stop();
+      } finally {
+        limit.remove();
+      }
     }
   }
   return times;
@@ -146,11 +181,16 @@ export const COLD_START_TARGETS = {
 
 const MEASURE = `Cold start at ${LAMBDA_CPU_SHARE} CPU, spawn to first 200`;
 
-export function coldStartRows(times: ColdStarts, limit: CpuLimit): Row[] {
+export function coldStartRows(times: ColdStarts): Row[] {
   const service = median(times.service);
   const baseline = median(times.baseline);
   const elysia = median(times.elysia);
-  const notes = `median of ${times.service.length} run(s) each, alternating; ${limit.description}`;
+  const runs = times.service.length;
+  const throttled = (["service", "baseline", "elysia", "reference"] as const)
+    .filter((kind) => times[kind].length > 0)
+    .map((kind) => `${kind} ${times.throttled[kind]}/${runs}`)
+    .join(", ");
+  const notes = `median of ${runs} run(s) each, alternating, each in a cgroup of its own; ${times.limit}; starts that ran out of quota: ${throttled}`;
   return [
     {
       measure: `${MEASURE}, vs raw \`Bun.serve\``,

@@ -224,24 +224,21 @@ async function startupTimes<K extends string>(
 
 /** Start-ups under Lambda's CPU share, when this machine lets the benchmark set one. */
 async function measureColdStart(bench: Bench, reference?: () => ServerSpec): Promise<Row[]> {
-  const limit = createCpuLimit(LAMBDA_CPU_SHARE);
-  if ("skipped" in limit) {
-    log(`cold start skipped: ${limit.skipped}`);
-    return coldStartSkippedRows(limit.skipped);
+  const probe = createCpuLimit(LAMBDA_CPU_SHARE);
+  if ("skipped" in probe) {
+    log(`cold start skipped: ${probe.skipped}`);
+    return coldStartSkippedRows(probe.skipped);
   }
-  try {
-    const times = await measureColdStarts(
-      { ...bench, reference },
-      limit,
-      bench.options.startupRuns,
-    );
-    log(
-      `cold-start medians: service ${formatMs(median(times.service))}, baseline ${formatMs(median(times.baseline))}, minimal Elysia ${formatMs(median(times.elysia))}`,
-    );
-    return coldStartRows(times, limit);
-  } finally {
-    limit.remove();
-  }
+  probe.remove();
+  const times = await measureColdStarts(
+    { ...bench, reference },
+    LAMBDA_CPU_SHARE,
+    bench.options.startupRuns,
+  );
+  log(
+    `cold-start medians: service ${formatMs(median(times.service))}, baseline ${formatMs(median(times.baseline))}, minimal Elysia ${formatMs(median(times.elysia))}`,
+  );
+  return coldStartRows(times);
 }
 
 /** The first, uncached 100000!, each on a fresh process; then whether it blocks `/time`. */
