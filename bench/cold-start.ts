@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerSpec } from "./processes";
-import { startServer } from "./processes";
+import { GATE_READY, startServer } from "./processes";
 import { formatMs, formatRatio, median, type Row } from "./report";
 
 export const LAMBDA_CPU_SHARE = 0.29;
@@ -19,17 +19,20 @@ const PERIOD_US = 100_000;
 export interface CpuLimit {
   /** How the limit is set, for the notes. */
   readonly description: string;
-  /** The command, run inside the cgroup: a shell joins it, then execs the command. */
+  /** The command, run inside the cgroup: a shell joins it, then execs the command when told to. */
   wrap(cmd: string[]): string[];
   /** How many periods so far ran out of quota (`nr_throttled` in `cpu.stat`). */
   throttledPeriods(): number;
   remove(): void;
 }
 
+// Joining a cgroup can wait for an RCU grace period, tens of milliseconds that a Lambda instance
+// does not spend: the shell joins, says so, and starts the server only when told to (the clock
+// starts then; see `gated` in processes.ts).
 const joinAndExec = (procs: string, cmd: string[]) => [
   "/bin/sh",
   "-c",
-  'echo $$ > "$0" && exec "$@"',
+  `echo $$ > "$0" && echo "${GATE_READY}" >&2 && read -r _ && exec "$@"`,
   procs,
   ...cmd,
 ];
@@ -160,6 +163,7 @@ export async function measureColdStarts(
         const server = await startServer({
           ...spec,
           cmd: (port) => limit.wrap(cmd(port)),
+          gated: true,
           startTimeoutMs: 60_000,
         });
         times[kind].push(server.startupMs);
