@@ -26,9 +26,9 @@ export interface CpuLimit {
   remove(): void;
 }
 
-// Joining a cgroup can wait for an RCU grace period, tens of milliseconds that a Lambda instance
-// does not spend: the shell joins, says so, and starts the server only when told to (the clock
-// starts then; see `gated` in processes.ts).
+// Joining a cgroup takes milliseconds (1–13 ms here) that a Lambda instance does not spend: the
+// shell joins, says so, and starts the server only when told to (the clock starts then; see
+// `gated` in processes.ts).
 const joinAndExec = (procs: string, cmd: string[]) => [
   "/bin/sh",
   "-c",
@@ -67,9 +67,9 @@ function makeCgroup(
   };
 }
 
-/** A cgroup limited to `share` of one CPU (v2 `cpu.max`, else v1 `cpu.cfs_quota_us`), or why not. */
 let cgroups = 0;
 
+/** A new cgroup limited to `share` of one CPU (v2 `cpu.max`, else v1 `cpu.cfs_quota_us`), or why not. */
 export function createCpuLimit(share: number): CpuLimit | { skipped: string } {
   const quota = String(Math.round(share * PERIOD_US));
   cgroups += 1;
