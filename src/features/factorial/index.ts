@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
-import { ErrorResponse } from "../docs/schemas";
+import { ErrorResponse, jsonResponse } from "../docs/schemas";
 import { parseFactorialNumber, prefersPlainText } from "./query";
 
 export type FactorialDigits = (n: number) => string | Promise<string>;
@@ -65,10 +65,10 @@ export const factorialRoutes = (digits: FactorialDigits, max: number) =>
             },
           },
           304: { description: "Not modified: If-None-Match matched the ETag" },
-          400: {
-            description: "`number` is missing, not plain digits, or over FACTORIAL_MAX",
-            content: { "application/json": { schema: ErrorResponse as never } },
-          },
+          400: jsonResponse(
+            "`number` is missing, not plain digits, or over FACTORIAL_MAX",
+            ErrorResponse,
+          ),
         },
       },
     },
